@@ -1,0 +1,1 @@
+"""Từng Nhà: the field tool of the community digital technology teams."""

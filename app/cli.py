@@ -1,0 +1,73 @@
+"""tungnha: serve | migrate | seed-demo | import-units | import-households | import-outbox | create-user."""
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Từng Nhà — công cụ của Tổ Công nghệ số cộng đồng.", no_args_is_help=True)
+
+
+def run_migrations(url: str | None = None) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "migrations"))
+    cfg.attributes["configure_logger"] = False
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "head")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    run_migrations()
+    typer.echo("Cơ sở dữ liệu đã cập nhật (database schema is up to date).")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the API and the PWA with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@app.command("create-user")
+def create_user(
+    phone: str,
+    full_name: str,
+    role: str = typer.Option(..., help="volunteer | team_leader | commune_official | … | admin"),
+    unit_code: str = typer.Option("", help="official code of the unit that scopes the user"),
+    scheme: str = typer.Option("vn2004", help="vn2004 | vn2025"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create a user (admins and the first officials)."""
+    from sqlmodel import select
+
+    from app.auth import service
+    from app.db import session_scope
+    from app.models import AdminUnit
+    from app.models.users import ROLES
+
+    if role not in ROLES:
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
+    with session_scope() as session:
+        unit_id = None
+        if unit_code:
+            unit = session.exec(
+                select(AdminUnit).where(AdminUnit.code == unit_code, AdminUnit.scheme == scheme)
+            ).first()
+            if unit is None:
+                raise typer.BadParameter(f"no unit {unit_code} in {scheme}")
+            unit_id = unit.id
+        user = service.create_user(
+            session, phone=phone, full_name=full_name, password=password, role=role, unit_id=unit_id
+        )
+        typer.echo(f"Đã tạo {user.full_name} ({user.phone}, {user.role}).")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,36 @@
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: str = "development"  # development | production | test
+    database_url: str = f"sqlite:///{Path('data') / 'tungnha.db'}"
+    secret_key: str = DEFAULT_SECRET
+    jwt_algorithm: str = "HS256"
+    access_token_minutes: int = 30
+    refresh_token_days: int = 30
+    cors_origins: list[str] = []
+    # Failed logins per phone before slowing down, and the lock-out that follows.
+    login_slowdown_after: int = 3
+    login_lock_after: int = 8
+    login_lock_minutes: int = 15
+    max_body_bytes: int = 1_000_000
+    frontend_dist: str = str(Path(__file__).resolve().parent.parent / "frontend" / "dist")
+
+    @model_validator(mode="after")
+    def refuse_default_secret(self) -> "Settings":
+        if self.secret_key == DEFAULT_SECRET and self.environment == "production":
+            raise ValueError("SECRET_KEY must be set when ENVIRONMENT is production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

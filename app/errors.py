@@ -1,0 +1,132 @@
+"""One error shape for the whole API: {"error": {"code", "message", "details"}}."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+    message_vi = "Yêu cầu không hợp lệ."
+    message_en = "Bad request."
+
+    def __init__(
+        self,
+        message_vi: str | None = None,
+        message_en: str | None = None,
+        *,
+        details: Any = None,
+        code: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        self.message_vi = message_vi or self.message_vi
+        self.message_en = message_en or self.message_en
+        self.details = details
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+        super().__init__(self.message_en)
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_vi} ({self.message_en})"
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message_vi,
+                "message_en": self.message_en,
+                "details": self.details,
+            }
+        }
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    message_vi = "Không tìm thấy."
+    message_en = "Not found."
+
+
+class OutsideYourArea(AppError):
+    status_code = 403
+    code = "outside_your_area"
+    message_vi = "Dữ liệu này nằm ngoài địa bàn của bạn."
+    message_en = "This is outside your area."
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    message_vi = "Bạn không có quyền thực hiện thao tác này."
+    message_en = "You are not allowed to do this."
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "not_authenticated"
+    message_vi = "Vui lòng đăng nhập."
+    message_en = "Please log in."
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    message_vi = "Dữ liệu xung đột."
+    message_en = "Conflict."
+
+
+class Invalid(AppError):
+    status_code = 422
+    code = "invalid"
+    message_vi = "Dữ liệu không hợp lệ."
+    message_en = "Invalid data."
+
+
+def error_response(status: int, code: str, message_vi: str, message_en: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(
+        status_code=status,
+        content={"error": {"code": code, "message": message_vi, "message_en": message_en, "details": details}},
+    )
+
+
+_HTTP_CODES = {
+    400: ("bad_request", "Yêu cầu không hợp lệ.", "Bad request."),
+    401: ("not_authenticated", "Vui lòng đăng nhập.", "Please log in."),
+    403: ("forbidden", "Bạn không có quyền thực hiện thao tác này.", "Forbidden."),
+    404: ("not_found", "Không tìm thấy.", "Not found."),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ.", "Method not allowed."),
+    413: ("body_too_large", "Dữ liệu gửi lên quá lớn (tối đa 1 MB).", "Request body too large (1 MB max)."),
+}
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        out.append({"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        headers = getattr(exc, "headers", None)
+        return JSONResponse(status_code=exc.status_code, content=exc.body(), headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        if any(d["type"] == "json_invalid" for d in details):
+            return error_response(400, "malformed_json", "Dữ liệu JSON không đúng định dạng.", "Malformed JSON.", details)
+        return error_response(422, "invalid", "Dữ liệu không hợp lệ.", "Invalid data.", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, vi, en = _HTTP_CODES.get(exc.status_code, ("error", "Có lỗi xảy ra.", str(exc.detail)))
+        return error_response(exc.status_code, code, vi, en)

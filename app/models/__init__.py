@@ -1,0 +1,50 @@
+"""All tables. Importing this package registers every table on the shared metadata."""
+
+from app.models.aggregates import UnitCoverage, UnitDaily, UnitMilestone, UnitSkill
+from app.models.audit import ExportLog
+from app.models.campaigns import ALL_TIME, Campaign, CampaignUnit
+from app.models.households import AreaVersion, Household, HouseholdHistory, Person
+from app.models.skills import Milestone, Skill, SkillLabel
+from app.models.sync import SyncClient
+from app.models.teams import Team, TeamMember
+from app.models.units import AdminUnit
+from app.models.users import LoginThrottle, User, VolunteerArea
+from app.models.visits import (
+    HouseholdStatus,
+    PersonMilestone,
+    PersonSkill,
+    Visit,
+    VisitMilestone,
+    VisitSkill,
+)
+
+__all__ = [
+    "ALL_TIME",
+    "AdminUnit",
+    "AreaVersion",
+    "Campaign",
+    "CampaignUnit",
+    "ExportLog",
+    "Household",
+    "HouseholdHistory",
+    "HouseholdStatus",
+    "LoginThrottle",
+    "Milestone",
+    "Person",
+    "PersonMilestone",
+    "PersonSkill",
+    "Skill",
+    "SkillLabel",
+    "SyncClient",
+    "Team",
+    "TeamMember",
+    "UnitCoverage",
+    "UnitDaily",
+    "UnitMilestone",
+    "UnitSkill",
+    "User",
+    "Visit",
+    "VisitMilestone",
+    "VisitSkill",
+    "VolunteerArea",
+]

@@ -1,0 +1,36 @@
+from sqlmodel import Field, SQLModel
+
+
+class Skill(SQLModel, table=True):
+    """One of the five basic digital skills. The set is fixed (coverage means all five); labels are data."""
+
+    __tablename__ = "skill"
+
+    id: str = Field(primary_key=True, max_length=40)
+    position: int
+    label_vi: str = Field(max_length=200)
+    label_en: str = Field(max_length=200)
+
+
+class SkillLabel(SQLModel, table=True):
+    """A province's own wording of a skill (skill 5 names the local platform)."""
+
+    __tablename__ = "skill_label"
+
+    skill_id: str = Field(foreign_key="skill.id", primary_key=True, max_length=40)
+    province_unit_id: int = Field(foreign_key="admin_unit.id", primary_key=True)
+    label_vi: str = Field(max_length=200)
+    label_en: str = Field(max_length=200)
+
+
+class Milestone(SQLModel, table=True):
+    """A concrete step reached by a person (VNeID level 2, bank app…). National when province is null."""
+
+    __tablename__ = "milestone"
+
+    id: str = Field(primary_key=True, max_length=40)
+    position: int
+    label_vi: str = Field(max_length=200)
+    label_en: str = Field(max_length=200)
+    province_unit_id: int | None = Field(default=None, foreign_key="admin_unit.id")
+    is_active: bool = True

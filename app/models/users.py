@@ -1,0 +1,45 @@
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utcnow
+
+ROLES = ("volunteer", "team_leader", "commune_official", "district_official", "province_official", "admin")
+
+
+class User(SQLModel, table=True):
+    """A person who logs in. `unit_id` bounds what officials see; volunteers are bounded by their area."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=16, unique=True)  # E.164, "+84912345678"
+    full_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    unit_id: int | None = Field(default=None, foreign_key="admin_unit.id", index=True)
+    is_active: bool = True
+    must_change_password: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    deactivated_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per phone, kept in the database so every worker sees the same count."""
+
+    __tablename__ = "login_throttle"
+
+    phone: str = Field(primary_key=True, max_length=16)
+    failures: int = 0
+    last_failure_at: datetime | None = None
+    locked_until: datetime | None = None
+
+
+class VolunteerArea(SQLModel, table=True):
+    """A hamlet assigned to a volunteer: the area their phone downloads and may write to."""
+
+    __tablename__ = "volunteer_area"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    hamlet_id: int = Field(foreign_key="admin_unit.id", primary_key=True, index=True)
+    assigned_at: datetime = Field(default_factory=utcnow)
