@@ -1,0 +1,77 @@
+"""Every backend test runs on SQLite and on PostgreSQL, each inside a transaction rolled back after it."""
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session
+
+from app.main import create_app
+from tests import dbs
+
+os.environ.setdefault("ENVIRONMENT", "test")
+
+
+@pytest.fixture(scope="session", params=dbs.backends())
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Engine]:
+    backend = request.param
+    engine = dbs.migrated_engine(backend, f"tungnha_test_{worker_id}", str(tmp_path_factory.mktemp(backend)))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+def _factory(connection: Connection) -> Callable[[], "contextmanager[Session]"]:  # type: ignore[type-arg]
+    @contextmanager
+    def scope() -> Iterator[Session]:
+        session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    return scope
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    s = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def client(engine: Engine, connection: Connection) -> Iterator[TestClient]:
+    app = create_app(engine=engine, session_factory=_factory(connection))
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def committed_engine(engine: Engine) -> Iterator[Engine]:
+    """For tests that need real commits (concurrency, sync runs): emptied after the test."""
+    dbs.reset_database(engine)
+    yield engine
+    dbs.reset_database(engine)
+
+
+@pytest.fixture
+def committed_client(committed_engine: Engine) -> Iterator[TestClient]:
+    app = create_app(engine=committed_engine)
+    with TestClient(app) as c:
+        yield c

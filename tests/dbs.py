@@ -1,0 +1,60 @@
+"""The test databases: SQLite always, PostgreSQL when it answers (CI requires it)."""
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine, create_engine, text
+
+from app.cli import run_migrations
+from app.db import make_engine, metadata, normalize_url
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+KEEP_ROWS = {"skill", "milestone", "alembic_version"}
+
+
+def postgres_base_url() -> str | None:
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return DEFAULT_PG
+    except OSError:
+        if os.environ.get("CI"):
+            raise RuntimeError("PostgreSQL must be reachable in CI (127.0.0.1:5432 or TEST_POSTGRES_URL)") from None
+        return None
+
+
+def backends() -> list[str]:
+    return ["sqlite", "postgresql"] if postgres_base_url() else ["sqlite"]
+
+
+def _fresh_postgres(name: str) -> str:
+    base = normalize_url(postgres_base_url() or DEFAULT_PG)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    parts = urlsplit(base)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def migrated_engine(backend: str, name: str, sqlite_dir: str) -> Engine:
+    url = f"sqlite:///{sqlite_dir}/{name}.db" if backend == "sqlite" else _fresh_postgres(name)
+    run_migrations(url)
+    return make_engine(url)
+
+
+def reset_database(engine: Engine) -> None:
+    """Empty every table but the seeded catalogue (for tests that must really commit)."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in KEEP_ROWS)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                if table.name not in KEEP_ROWS:
+                    conn.execute(table.delete())
+        conn.execute(text("DELETE FROM milestone WHERE province_unit_id IS NOT NULL"))
