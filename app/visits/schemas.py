@@ -1,0 +1,61 @@
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.schemas_common import NoteText
+
+OUTCOME_PATTERN = "^(met|not_home|declined|moved)$"
+
+
+class VisitPersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: uuid.UUID
+    # skill id → "taught" | "proficient"; skills not listed were not touched at this visit.
+    skills: dict[str, str] = Field(default_factory=dict, max_length=10)
+    milestones: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("skills")
+    @classmethod
+    def _levels(cls, value: dict[str, str]) -> dict[str, str]:
+        for skill, level in value.items():
+            if level not in ("taught", "proficient"):
+                raise ValueError(f"level of {skill} must be 'taught' or 'proficient'")
+        return value
+
+
+class VisitIn(BaseModel):
+    """One visit, exactly as `POST /visits` and the sync `visit.create` mutation carry it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    campaign_id: int | None = Field(default=None, ge=1)
+    visited_at: datetime
+    outcome: str = Field(pattern=OUTCOME_PATTERN)
+    consent_given: bool = False
+    consent_notice_version: str | None = Field(default=None, max_length=20)
+    notes: NoteText = ""
+    people: list[VisitPersonIn] = Field(default_factory=list, max_length=30)
+
+    @field_validator("visited_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("visited_at needs a time zone, e.g. 2024-10-01T09:30:00+07:00")
+        return value
+
+
+class VisitOut(BaseModel):
+    id: uuid.UUID
+    household_id: uuid.UUID
+    campaign_id: int | None
+    volunteer_id: int
+    visited_at: datetime
+    received_at: datetime
+    outcome: str
+    consent_given: bool
+    notes: str
+    status: str  # applied | duplicate
