@@ -11,6 +11,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.router import router as auth_router
+from app.households.router import router as households_router
+from app.visits.router import router as visits_router
 from app.config import get_settings
 from app.db import SessionFactory, backend_name, get_engine, session_scope
 from app.errors import error_response, install_error_handlers
@@ -77,6 +79,8 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     api.include_router(health_router())
     api.include_router(auth_router)
+    api.include_router(households_router)
+    api.include_router(visits_router)
     return api
 
 

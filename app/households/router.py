@@ -1,0 +1,100 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
+from app.households import service
+from app.households.schemas import (
+    HouseholdDetailOut,
+    HouseholdIn,
+    HouseholdOut,
+    HouseholdPageOut,
+    HouseholdPatch,
+    PersonIn,
+    PersonOut,
+)
+from app.models import Household, HouseholdStatus, Visit
+from sqlmodel import col, select
+
+router = APIRouter(tags=["households"])
+
+
+def household_out(household: Household, status: HouseholdStatus | None, threshold: int = 1) -> dict[str, Any]:
+    out: dict[str, Any] = household.model_dump()
+    out["deleted"] = household.deleted_at is not None
+    if status is not None:
+        covered = status.covered_2_on if threshold == 2 else status.covered_1_on
+        out["status"] = {
+            "campaign_id": status.campaign_id,
+            "visits": status.visits,
+            "last_outcome": status.last_outcome,
+            "last_visit_at": status.last_visit_at,
+            "visited": status.visited_on is not None,
+            "proficient_people": status.proficient_people,
+            "covered": covered is not None,
+        }
+    return out
+
+
+@router.get("/households", response_model=HouseholdPageOut)
+def list_households(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    unit_id: int | None = None,
+    campaign_id: Annotated[int, Query(ge=0)] = 0,
+    status: Annotated[str | None, Query(pattern="^(visited|not_visited|covered|to_revisit)$")] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict[str, Any]:
+    items, total = service.list_households(
+        session,
+        scope=scope,
+        unit_id=unit_id,
+        status=status,
+        campaign_id=campaign_id,
+        q=q,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {
+        "items": [household_out(h, s) for h, s in items],
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+@router.get("/households/{household_id}", response_model=HouseholdDetailOut)
+def get_household(household_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    household = service.get_household(session, scope, household_id)
+    status = session.get(HouseholdStatus, (household.id, 0))
+    visits = session.exec(
+        select(Visit).where(Visit.household_id == household.id).order_by(col(Visit.received_at).desc()).limit(100)
+    ).all()
+    return {
+        **household_out(household, status),
+        "people": service.people_of(session, household.id),
+        "visits": [v.model_dump() for v in visits],
+    }
+
+
+@router.post("/households", response_model=HouseholdOut, status_code=201)
+def create_household(body: HouseholdIn, user: CurrentUser, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    household, _ = service.upsert_household(session, actor=user, scope=scope, data=body)
+    return household_out(household, None)
+
+
+@router.patch("/households/{household_id}", response_model=HouseholdOut)
+def update_household(
+    household_id: uuid.UUID, body: HouseholdPatch, user: CurrentUser, session: SessionDep, scope: ScopeDep
+) -> dict[str, Any]:
+    household = service.patch_household(session, actor=user, scope=scope, household_id=household_id, data=body)
+    return household_out(household, None)
+
+
+@router.post("/people", response_model=PersonOut, status_code=201)
+def upsert_person(body: PersonIn, user: CurrentUser, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    person, _ = service.upsert_person(session, actor=user, scope=scope, data=body)
+    people = {p["id"]: p for p in service.people_of(session, person.household_id)}
+    return people.get(person.id) or {**person.model_dump(), "skills": {}, "milestones": []}

@@ -1,0 +1,366 @@
+"""Households and people: scoped reads, upserts (last writer wins, history kept), soft deletes."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from app.auth.scope import Scope
+from app.errors import AppError, Invalid, NotFound, OutsideYourArea
+from app.households.schemas import HouseholdIn, HouseholdPatch, PersonIn
+from app.models import (
+    AdminUnit,
+    AreaVersion,
+    Household,
+    HouseholdHistory,
+    HouseholdStatus,
+    Person,
+    PersonMilestone,
+    PersonSkill,
+    Skill,
+    User,
+    Visit,
+)
+from app.models.base import utcnow
+from app.models.visits import PROFICIENT
+from app.text import fold
+from app.visits import aggregates, derived
+
+_VERSIONS = "tungnha_area_versions"
+HISTORY_FIELDS = ("hamlet_id", "address", "head_name", "phone", "member_count", "latitude", "longitude", "deleted_at")
+
+
+class HouseholdNotFound(NotFound):
+    code = "household_not_found"
+    message_vi = "Không tìm thấy hộ gia đình."
+    message_en = "Household not found."
+
+
+class PersonNotFound(NotFound):
+    code = "person_not_found"
+    message_vi = "Không tìm thấy thành viên hộ."
+    message_en = "Person not found."
+
+
+class NotAHamlet(Invalid):
+    code = "not_a_hamlet"
+    message_vi = "Hộ gia đình phải thuộc một thôn/ấp/khu vực."
+    message_en = "A household must belong to a hamlet."
+
+
+class HouseholdDeleted(AppError):
+    status_code = 409
+    code = "household_deleted"
+    message_vi = "Hộ gia đình này đã bị xoá."
+    message_en = "This household has been deleted."
+
+
+def bump_area_version(session: Session, hamlet_id: int) -> int:
+    """The hamlet's next version, taken once per transaction; its row lock orders concurrent writers."""
+    versions: dict[int, int] = session.info.setdefault(_VERSIONS, {})
+    if hamlet_id in versions:
+        return versions[hamlet_id]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(AreaVersion.__table__).values(hamlet_id=hamlet_id, version=1)  # type: ignore[attr-defined]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["hamlet_id"],
+        set_={"version": AreaVersion.__table__.c.version + 1},  # type: ignore[attr-defined]
+    ).returning(AreaVersion.__table__.c.version)  # type: ignore[attr-defined]
+    version = int(session.execute(stmt).scalar_one())
+    versions[hamlet_id] = version
+    return version
+
+
+def forget_area_versions(session: Session) -> None:
+    session.info.pop(_VERSIONS, None)
+
+
+def skill_ids(session: Session) -> list[str]:
+    cached = session.info.get("tungnha_skill_ids")
+    if cached is None:
+        cached = list(session.exec(select(Skill.id).order_by(Skill.position)).all())
+        session.info["tungnha_skill_ids"] = cached
+    return cached
+
+
+def hamlet_for_write(session: Session, scope: Scope, hamlet_id: int) -> AdminUnit:
+    hamlet = session.get(AdminUnit, hamlet_id)
+    if hamlet is None or hamlet.level != "hamlet":
+        raise NotAHamlet(details={"hamlet_id": hamlet_id})
+    if not scope.can_write_hamlet(hamlet.id, hamlet.path):  # type: ignore[arg-type]
+        raise OutsideYourArea(details={"hamlet_id": hamlet_id})
+    return hamlet
+
+
+def get_household(session: Session, scope: Scope, household_id: uuid.UUID, *, for_update: bool = False) -> Household:
+    """A household the caller may see; one outside their area is 'not found' so existence never leaks."""
+    household = session.get(Household, household_id, with_for_update=for_update)
+    if household is None:
+        raise HouseholdNotFound(details={"household_id": str(household_id)})
+    hamlet = session.get(AdminUnit, household.hamlet_id)
+    assert hamlet is not None
+    if not scope.can_write_hamlet(hamlet.id, hamlet.path):  # type: ignore[arg-type]
+        raise HouseholdNotFound(details={"household_id": str(household_id)})
+    return household
+
+
+class Recompute:
+    """Context for a change to one household: contribution before, change, contribution after."""
+
+    def __init__(self, session: Session, household: Household) -> None:
+        self.session = session
+        self.household = household
+        self.skills = skill_ids(session)
+        self.before_hamlet = household.hamlet_id
+        self.before = derived.contribution(derived.compute_state(session, household, self.skills), self.skills)
+
+    def finish(self) -> tuple[int, set[uuid.UUID]]:
+        """Write derived rows and aggregate deltas; returns the area version and the people changed."""
+        session, household = self.session, self.household
+        session.flush()
+        state = derived.compute_state(session, household, self.skills)
+        after = derived.contribution(state, self.skills)
+        version = bump_area_version(session, household.hamlet_id)
+        if self.before_hamlet != household.hamlet_id:
+            bump_area_version(session, self.before_hamlet)
+        changed = derived.write_derived(session, household, state, self.skills, version)
+        old_path = _path(session, self.before_hamlet)
+        new_path = _path(session, household.hamlet_id)
+        if old_path == new_path:
+            after.subtract(self.before)
+            aggregates.add_delta(session, aggregates.unit_chain(new_path), after)
+        else:
+            aggregates.add_delta(session, aggregates.unit_chain(old_path), self.before, sign=-1)
+            aggregates.add_delta(session, aggregates.unit_chain(new_path), after)
+        return version, changed
+
+
+def _path(session: Session, unit_id: int) -> str:
+    unit = session.get(AdminUnit, unit_id)
+    assert unit is not None
+    return unit.path
+
+
+def _history(session: Session, household: Household, actor: User) -> None:
+    previous: dict[str, Any] = {f: getattr(household, f) for f in HISTORY_FIELDS}
+    if previous["deleted_at"] is not None:
+        previous["deleted_at"] = previous["deleted_at"].isoformat()
+    previous["updated_at"] = household.updated_at.isoformat()
+    session.add(HouseholdHistory(household_id=household.id, changed_by_id=actor.id, previous=previous))
+
+
+def upsert_household(session: Session, *, actor: User, scope: Scope, data: HouseholdIn) -> tuple[Household, bool]:
+    """Create the household, or overwrite its fields (last writer wins in server-receive order)."""
+    hamlet = hamlet_for_write(session, scope, data.hamlet_id)
+    existing = session.get(Household, data.id, with_for_update=True)
+    if existing is None:
+        household = Household(
+            id=data.id,
+            hamlet_id=hamlet.id,  # type: ignore[arg-type]
+            province_code=hamlet.province_code,
+            address=data.address,
+            head_name=data.head_name,
+            head_name_key=fold(data.head_name),
+            phone=data.phone,
+            member_count=data.member_count,
+            latitude=data.latitude,
+            longitude=data.longitude,
+            created_by_id=actor.id,
+            deleted_at=utcnow() if data.deleted else None,
+        )
+        session.add(household)
+        session.flush()
+        change = Recompute(session, household)
+        change.before.clear()
+        household.version, _ = change.finish()
+        session.add(household)
+        return household, True
+    # The household must also be in scope where it is now: nobody pulls one out of another area.
+    get_household(session, scope, existing.id)
+    values = data.model_dump(exclude={"id", "deleted"})
+    values["deleted_at"] = (existing.deleted_at or utcnow()) if data.deleted else None
+    if all(getattr(existing, k) == v for k, v in values.items()):
+        return existing, False
+    change = Recompute(session, existing)
+    _history(session, existing, actor)
+    for k, v in values.items():
+        setattr(existing, k, v)
+    existing.head_name_key = fold(existing.head_name)
+    existing.province_code = hamlet.province_code
+    existing.updated_at = utcnow()
+    session.add(existing)
+    version, _ = change.finish()
+    existing.version = version
+    if existing.hamlet_id != change.before_hamlet:
+        _move_people(session, existing, version)
+    return existing, False
+
+
+def _move_people(session: Session, household: Household, version: int) -> None:
+    session.execute(
+        update(Person)
+        .where(col(Person.household_id) == household.id)
+        .values(hamlet_id=household.hamlet_id, version=version)
+    )
+    session.execute(
+        update(Visit)
+        .where(col(Visit.household_id) == household.id)
+        .values(hamlet_id=household.hamlet_id, version=version)
+    )
+
+
+def patch_household(
+    session: Session, *, actor: User, scope: Scope, household_id: uuid.UUID, data: HouseholdPatch
+) -> Household:
+    household = get_household(session, scope, household_id, for_update=True)
+    values = household.model_dump(include=set(HouseholdIn.model_fields) - {"id", "deleted"})
+    values.update(data.model_dump(exclude_unset=True))
+    full = HouseholdIn(id=household.id, deleted=household.deleted_at is not None, **values)
+    updated, _ = upsert_household(session, actor=actor, scope=scope, data=full)
+    return updated
+
+
+def upsert_person(session: Session, *, actor: User, scope: Scope, data: PersonIn) -> tuple[Person, bool]:
+    household = get_household(session, scope, data.household_id, for_update=True)
+    if household.deleted_at is not None and not data.deleted:
+        raise HouseholdDeleted(details={"household_id": str(household.id)})
+    existing = session.get(Person, data.id)
+    if existing is not None and existing.household_id != household.id:
+        raise Invalid(
+            "Thành viên này thuộc một hộ khác.",
+            "This person belongs to another household.",
+            code="person_in_other_household",
+            details={"person_id": str(data.id)},
+        )
+    deleted_at = utcnow() if data.deleted else None
+    if existing is not None:
+        same = (
+            existing.full_name == data.full_name
+            and existing.birth_year == data.birth_year
+            and existing.sex == data.sex
+            and (existing.deleted_at is None) == (deleted_at is None)
+        )
+        if same:
+            return existing, False
+    change = Recompute(session, household)
+    person = existing or Person(
+        id=data.id, household_id=household.id, hamlet_id=household.hamlet_id, created_by_id=actor.id
+    )
+    person.full_name = data.full_name or None
+    person.birth_year = data.birth_year
+    person.sex = data.sex
+    person.deleted_at = (
+        (existing.deleted_at if existing and existing.deleted_at else deleted_at) if data.deleted else None
+    )
+    person.updated_at = utcnow()
+    session.add(person)
+    version, _ = change.finish()
+    person.version = version
+    session.add(person)
+    _sync_member_count(session, household, version)
+    return person, existing is None
+
+
+def _sync_member_count(session: Session, household: Household, version: int) -> None:
+    """member_count never falls below the people recorded for the household."""
+    live = session.exec(
+        select(func.count())
+        .select_from(Person)
+        .where(Person.household_id == household.id, col(Person.deleted_at).is_(None))
+    ).one()
+    if household.member_count < live:
+        household.member_count = live
+        household.version = version
+        session.add(household)
+
+
+def list_households(
+    session: Session,
+    *,
+    scope: Scope,
+    unit_id: int | None = None,
+    status: str | None = None,
+    campaign_id: int = 0,
+    q: str | None = None,
+    threshold: int = 1,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[tuple[Household, HouseholdStatus | None]], int]:
+    """Households in scope, optionally under a unit, by status (visited / not_visited / covered /
+    to_revisit) and folded head-name or address search."""
+    stmt = (
+        select(Household, HouseholdStatus)
+        .join(
+            HouseholdStatus,
+            (col(HouseholdStatus.household_id) == Household.id) & (col(HouseholdStatus.campaign_id) == campaign_id),
+            isouter=True,
+        )
+        .where(col(Household.deleted_at).is_(None), scope.hamlet_filter(Household.hamlet_id))
+    )
+    if unit_id is not None:
+        unit = session.get(AdminUnit, unit_id)
+        if unit is None:
+            raise NotFound(code="unit_not_found", details={"unit_id": unit_id})
+        if not scope.can_manage_unit(unit) and not (unit.level != "hamlet" and scope.hamlet_ids):
+            raise OutsideYourArea(details={"unit_id": unit_id})
+        inside = select(AdminUnit.id).where(col(AdminUnit.path).startswith(unit.path))
+        stmt = stmt.where(col(Household.hamlet_id).in_(inside))
+    covered_col = HouseholdStatus.covered_2_on if threshold == 2 else HouseholdStatus.covered_1_on
+    if status == "visited":
+        stmt = stmt.where(col(HouseholdStatus.visited_on).is_not(None))
+    elif status == "not_visited":
+        stmt = stmt.where(col(HouseholdStatus.visited_on).is_(None))
+    elif status == "covered":
+        stmt = stmt.where(col(covered_col).is_not(None))
+    elif status == "to_revisit":
+        stmt = stmt.where(
+            col(covered_col).is_(None),
+            (col(HouseholdStatus.last_outcome).in_(("not_home", "declined")))
+            | col(HouseholdStatus.visited_on).is_not(None),
+        )
+    if q:
+        key = fold(q)
+        stmt = stmt.where(
+            col(Household.head_name_key).contains(key) | func.lower(Household.address).contains(q.lower())
+        )
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(
+        stmt.order_by(Household.hamlet_id, Household.address, Household.id).limit(limit).offset(offset)
+    ).all()
+    return [(h, s) for h, s in rows], int(total)
+
+
+def people_of(session: Session, household_id: uuid.UUID) -> list[dict[str, Any]]:
+    people = session.exec(
+        select(Person)
+        .where(Person.household_id == household_id, col(Person.deleted_at).is_(None))
+        .order_by(Person.created_at)
+    ).all()
+    ids = [p.id for p in people]
+    levels: dict[uuid.UUID, dict[str, str]] = {pid: {} for pid in ids}
+    milestones: dict[uuid.UUID, list[str]] = {pid: [] for pid in ids}
+    if ids:
+        for r in session.exec(
+            select(PersonSkill).where(col(PersonSkill.person_id).in_(ids), PersonSkill.campaign_id == 0)
+        ):
+            levels[r.person_id][r.skill_id] = "proficient" if r.level >= PROFICIENT else "taught"
+        for m in session.exec(
+            select(PersonMilestone).where(col(PersonMilestone.person_id).in_(ids), PersonMilestone.campaign_id == 0)
+        ):
+            milestones[m.person_id].append(m.milestone_id)
+    return [
+        {
+            "id": p.id,
+            "household_id": p.household_id,
+            "full_name": p.full_name,
+            "birth_year": p.birth_year,
+            "sex": p.sex,
+            "skills": levels[p.id],
+            "milestones": sorted(milestones[p.id]),
+        }
+        for p in people
+    ]
