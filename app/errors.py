@@ -109,7 +109,9 @@ _HTTP_CODES = {
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
-        out.append({"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")})
+        out.append(
+            {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
+        )
     return out
 
 
@@ -123,7 +125,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = _validation_details(exc)
         if any(d["type"] == "json_invalid" for d in details):
-            return error_response(400, "malformed_json", "Dữ liệu JSON không đúng định dạng.", "Malformed JSON.", details)
+            return error_response(
+                400, "malformed_json", "Dữ liệu JSON không đúng định dạng.", "Malformed JSON.", details
+            )
         return error_response(422, "invalid", "Dữ liệu không hợp lệ.", "Invalid data.", details)
 
     @app.exception_handler(StarletteHTTPException)

@@ -16,7 +16,9 @@ os.environ.setdefault("ENVIRONMENT", "test")
 
 
 @pytest.fixture(scope="session", params=dbs.backends())
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[Engine]:
     backend = request.param
     engine = dbs.migrated_engine(backend, f"tungnha_test_{worker_id}", str(tmp_path_factory.mktemp(backend)))
     yield engine

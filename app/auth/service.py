@@ -96,9 +96,7 @@ def refresh(session: Session, *, refresh_token: str) -> User:
     return user
 
 
-def create_user(
-    session: Session, *, phone: str, full_name: str, password: str, role: str, unit_id: int | None
-) -> User:
+def create_user(session: Session, *, phone: str, full_name: str, password: str, role: str, unit_id: int | None) -> User:
     user = User(
         phone=normalize_phone(phone),
         full_name=full_name,
