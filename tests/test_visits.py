@@ -120,3 +120,29 @@ def test_deleting_a_household_takes_it_out_of_the_figures(client: TestClient, se
     row = session.get(UnitCoverage, (tree.province.id, 0))
     assert row is not None
     assert (row.households, row.households_visited, row.households_covered_1, row.people_proficient_all) == (0, 0, 0, 0)
+
+
+def test_a_failed_savepoint_leaves_no_deltas_and_no_version_gap(client: TestClient, session: Session) -> None:
+    from app.auth.scope import scope_for
+    from app.households import service as households
+    from app.models import AreaVersion, User
+    from app.visits import service as visits
+    from app.visits.schemas import VisitIn
+
+    tree, _, _, household_id, person_id = _setup(client, session)
+    user = session.exec(select(User).where(User.role == "volunteer")).first()
+    assert user is not None
+    scope = scope_for(session, user)
+    before = session.get(AreaVersion, tree.hamlet.id).version  # type: ignore[union-attr]
+    bad = VisitIn.model_validate({**_visit(household_id, person_id), "people": [{"person_id": new_id()}]})
+    try:
+        with households.savepoint(session):
+            visits.record_visit(session, actor=user, scope=scope, data=bad, write_aggregates=False)
+    except Exception as exc:
+        assert getattr(exc, "code", "") == "person_not_in_household"
+    good = VisitIn.model_validate(_visit(household_id, person_id))
+    with households.savepoint(session):
+        visits.record_visit(session, actor=user, scope=scope, data=good, write_aggregates=False)
+    session.commit()
+    assert session.get(AreaVersion, tree.hamlet.id).version == before + 1  # type: ignore[union-attr]
+    assert session.get(UnitCoverage, (tree.province.id, 0)).visits == 1  # type: ignore[union-attr]

@@ -1,6 +1,8 @@
 """Households and people: scoped reads, upserts (last writer wins, history kept), soft deletes."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, update
@@ -75,8 +77,21 @@ def bump_area_version(session: Session, hamlet_id: int) -> int:
     return version
 
 
-def forget_area_versions(session: Session) -> None:
-    session.info.pop(_VERSIONS, None)
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A nested transaction for one mutation: on failure its rows, its aggregate deltas and its
+    area-version bumps are all undone, so the rest of the batch goes on as if it never ran."""
+    deltas = aggregates.pending_snapshot(session)
+    versions = dict(session.info.get(_VERSIONS, {}))
+    nested = session.begin_nested()
+    try:
+        yield
+        nested.commit()
+    except BaseException:
+        nested.rollback()
+        aggregates.restore_pending(session, deltas)
+        session.info[_VERSIONS] = versions
+        raise
 
 
 def skill_ids(session: Session) -> list[str]:
