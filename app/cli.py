@@ -69,5 +69,57 @@ def create_user(
         typer.echo(f"Đã tạo {user.full_name} ({user.phone}, {user.role}).")
 
 
+@app.command("import-units")
+def import_units(
+    file: Path | None = typer.Argument(None, help="CSV with the shipped files' columns; none: both shipped lists"),
+    scheme: str = typer.Option("vn2004", help="vn2004 (province → district → commune) | vn2025 (province → commune)"),
+) -> None:
+    """Load the official lists of administrative units (idempotent: a rerun changes nothing)."""
+    import time
+
+    from app.db import session_scope
+    from app.errors import AppError
+    from app.units import importer
+
+    started = time.perf_counter()
+    try:
+        with session_scope() as session:
+            if file is None:
+                results = importer.import_shipped(session, progress=typer.echo)
+            else:
+                results = [importer.import_file(session, path=file, scheme=scheme, progress=typer.echo)]
+    except AppError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    for r in results:
+        typer.echo(
+            f"{r.scheme}: thêm {r.inserted}, sửa {r.updated}, giữ nguyên {r.unchanged} "
+            f"(inserted/updated/unchanged) trong {r.seconds:.2f} s"
+        )
+    typer.echo(f"Xong (done) trong {time.perf_counter() - started:.2f} s.")
+
+
+@app.command("add-hamlet")
+def add_hamlet(
+    commune_code: str,
+    name: str,
+    scheme: str = typer.Option("vn2004", help="vn2004 | vn2025"),
+    unit_type: str = typer.Option("", help="ấp | thôn | khu vực | tổ dân phố… (guessed from the name if empty)"),
+) -> None:
+    """Add a hamlet (thôn, ấp, khu vực, tổ dân phố) to a commune."""
+    from app.db import session_scope
+    from app.errors import AppError
+    from app.units import service
+
+    try:
+        with session_scope() as session:
+            commune = service.get_by_code(session, scheme=scheme, level="commune", code=commune_code)
+            hamlet = service.create_hamlet(session, commune=commune, name=name, unit_type=unit_type)
+            typer.echo(f"Đã thêm {hamlet.name} ({hamlet.code}, id {hamlet.id}) vào {commune.name}.")
+    except AppError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+
+
 def main() -> None:
     app()
