@@ -8,14 +8,15 @@ from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine, text
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.router import router as auth_router
-from app.households.router import router as households_router
-from app.visits.router import router as visits_router
 from app.config import get_settings
 from app.db import SessionFactory, backend_name, get_engine, session_scope
 from app.errors import error_response, install_error_handlers
+from app.households.router import router as households_router
+from app.units.router import router as units_router
+from app.visits.router import router as visits_router
 
 
 class BodyLimit:
@@ -36,7 +37,7 @@ class BodyLimit:
             return
         seen = 0
 
-        async def limited() -> dict:  # type: ignore[type-arg]
+        async def limited() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
@@ -81,6 +82,7 @@ def api_router() -> APIRouter:
     api.include_router(auth_router)
     api.include_router(households_router)
     api.include_router(visits_router)
+    api.include_router(units_router)
     return api
 
 

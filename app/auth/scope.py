@@ -93,7 +93,7 @@ def led_team_hamlet_ids(session: Session, user_id: int) -> set[int]:
             inside = session.exec(
                 select(AdminUnit.id).where(AdminUnit.level == "hamlet", col(AdminUnit.path).startswith(path))
             )
-            ids.update(inside)
+            ids.update(i for i in inside if i is not None)
     return ids
 
 

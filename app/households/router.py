@@ -2,6 +2,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlmodel import col, select
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
 from app.households import service
@@ -15,7 +16,6 @@ from app.households.schemas import (
     PersonOut,
 )
 from app.models import Household, HouseholdStatus, Visit
-from sqlmodel import col, select
 
 router = APIRouter(tags=["households"])
 

@@ -26,7 +26,7 @@ from app.models import (
     User,
     Visit,
 )
-from app.models.base import utcnow
+from app.models.base import table_of, utcnow
 from app.models.visits import PROFICIENT
 from app.text import fold
 from app.visits import aggregates, derived
@@ -67,11 +67,13 @@ def bump_area_version(session: Session, hamlet_id: int) -> int:
         return versions[hamlet_id]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(AreaVersion.__table__).values(hamlet_id=hamlet_id, version=1)  # type: ignore[attr-defined]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["hamlet_id"],
-        set_={"version": AreaVersion.__table__.c.version + 1},  # type: ignore[attr-defined]
-    ).returning(AreaVersion.__table__.c.version)  # type: ignore[attr-defined]
+    table = table_of(AreaVersion)
+    stmt = (
+        insert(table)
+        .values(hamlet_id=hamlet_id, version=1)
+        .on_conflict_do_update(index_elements=["hamlet_id"], set_={"version": table.c.version + 1})
+        .returning(table.c.version)
+    )
     version = int(session.execute(stmt).scalar_one())
     versions[hamlet_id] = version
     return version
@@ -97,7 +99,7 @@ def savepoint(session: Session) -> Iterator[None]:
 def skill_ids(session: Session) -> list[str]:
     cached = session.info.get("tungnha_skill_ids")
     if cached is None:
-        cached = list(session.exec(select(Skill.id).order_by(Skill.position)).all())
+        cached = list(session.exec(select(Skill.id).order_by(col(Skill.position))).all())
         session.info["tungnha_skill_ids"] = cached
     return cached
 
@@ -344,7 +346,7 @@ def list_households(
         )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(
-        stmt.order_by(Household.hamlet_id, Household.address, Household.id).limit(limit).offset(offset)
+        stmt.order_by(col(Household.hamlet_id), col(Household.address), col(Household.id)).limit(limit).offset(offset)
     ).all()
     return [(h, s) for h, s in rows], int(total)
 
@@ -353,7 +355,7 @@ def people_of(session: Session, household_id: uuid.UUID) -> list[dict[str, Any]]
     people = session.exec(
         select(Person)
         .where(Person.household_id == household_id, col(Person.deleted_at).is_(None))
-        .order_by(Person.created_at)
+        .order_by(col(Person.created_at))
     ).all()
     ids = [p.id for p in people]
     levels: dict[uuid.UUID, dict[str, str]] = {pid: {} for pid in ids}

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from app.models import UnitCoverage, UnitDaily, UnitMilestone, UnitSkill
+from app.models.base import table_of
 from app.visits.derived import Key
 
 _PENDING = "tungnha_aggregate_deltas"
@@ -64,16 +65,16 @@ def flush_aggregates(session: Session) -> None:
         counts = rows[row_key]
         kind, unit_id, campaign_id = row_key[0], row_key[1], row_key[2]
         if kind == "cov":
-            _upsert(session, UnitCoverage.__table__, {"unit_id": unit_id, "campaign_id": campaign_id}, counts)
+            _upsert(session, table_of(UnitCoverage), {"unit_id": unit_id, "campaign_id": campaign_id}, counts)
         elif kind == "skill":
             keys = {"unit_id": unit_id, "campaign_id": campaign_id, "skill_id": row_key[3]}
-            _upsert(session, UnitSkill.__table__, keys, counts)
+            _upsert(session, table_of(UnitSkill), keys, counts)
         elif kind == "ms":
             keys = {"unit_id": unit_id, "campaign_id": campaign_id, "milestone_id": row_key[3]}
-            _upsert(session, UnitMilestone.__table__, keys, counts)
+            _upsert(session, table_of(UnitMilestone), keys, counts)
         else:
             keys = {"unit_id": unit_id, "campaign_id": campaign_id, "day": row_key[3]}
-            _upsert(session, UnitDaily.__table__, keys, counts)
+            _upsert(session, table_of(UnitDaily), keys, counts)
 
 
 @event.listens_for(Session, "before_commit")

@@ -234,7 +234,7 @@ def write_derived(
         for r in session.exec(select(HouseholdStatus).where(HouseholdStatus.household_id == household.id)).all()
     }
     for s, st in state.scopes.items():
-        values = {
+        values: dict[str, Any] = {
             "hamlet_id": household.hamlet_id,
             "visits": st.visits,
             "last_outcome": st.last_outcome,
