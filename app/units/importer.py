@@ -111,6 +111,12 @@ def read_units(path: Path, *, scheme: str) -> list[OfficialUnit]:
                 f"{path.name} lacks the columns: {', '.join(missing)}.",
                 details={"missing": missing, "scheme": scheme},
             )
+        if "district" not in spec.levels and "district_code" in (reader.fieldnames or []):
+            raise UnitFileInvalid(
+                f"Tệp {path.name} có cấp huyện: đây là danh mục trước 2025, hãy dùng --scheme vn2004.",
+                f"{path.name} has a district tier: it is a pre-2025 list, use --scheme vn2004.",
+                details={"scheme": scheme},
+            )
         units: dict[tuple[str, str], OfficialUnit] = {}
         for line, row in enumerate(reader, start=2):
             parent: str | None = None

@@ -3,6 +3,7 @@
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from app.auth.scope import Scope
 from app.errors import AppError, Invalid, NotFound
 from app.models import AdminUnit, AreaVersion
 from app.models.units import SCHEME_2004
@@ -185,3 +186,37 @@ def search(
     level_rank = case(LEVEL_RANK, value=col(AdminUnit.level), else_=9)
     ordered = stmt.order_by(word_start, level_rank, search_key, col(AdminUnit.id))
     return list(session.exec(ordered.limit(limit)).all())
+
+
+def _with_counts(session: Session, units: list[AdminUnit]) -> list[dict[str, object]]:
+    counts = child_counts(session, [u.id for u in units if u.id is not None])
+    return [{**u.model_dump(), "child_count": counts.get(u.id or 0, 0)} for u in units]
+
+
+def list_children(session: Session, *, parent_id: int | None, scheme: str = SCHEME_2004) -> list[dict[str, object]]:
+    """The tree one level at a time, each unit with how many units sit right below it."""
+    return _with_counts(session, children(session, unit_id=parent_id, scheme=scheme))
+
+
+def unit_detail(session: Session, *, unit_id: int) -> dict[str, object]:
+    unit = get_unit(session, unit_id)
+    (row,) = _with_counts(session, [unit])
+    return {**row, "ancestors": ancestors_of(session, [unit]).get(unit_id, [])}
+
+
+def search_with_ancestors(
+    session: Session, *, query: str, scheme: str | None = None, level: str | None = None, limit: int = 20
+) -> list[dict[str, object]]:
+    units = search(session, query=query, scheme=scheme, level=level, limit=limit)
+    chains = ancestors_of(session, units)
+    return [
+        {**row, "ancestors": chains.get(u.id or 0, [])}
+        for u, row in zip(units, _with_counts(session, units), strict=True)
+    ]
+
+
+def add_hamlet(session: Session, *, scope: Scope, commune_id: int, name: str, unit_type: str = "") -> AdminUnit:
+    """Officials of the commune or above (and admins) add hamlets; everyone else is outside their area."""
+    commune = get_unit(session, commune_id)
+    scope.require_unit(commune)
+    return create_hamlet(session, commune=commune, name=name, unit_type=unit_type)

@@ -1,0 +1,49 @@
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from app.text import nfc
+
+SCHEME_PATTERN = "^(vn2004|vn2025)$"
+LEVEL_PATTERN = "^(province|district|commune|hamlet)$"
+
+HamletName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(nfc)]
+HamletType = Annotated[str, StringConstraints(max_length=50), AfterValidator(nfc)]
+
+
+class UnitBrief(BaseModel):
+    """A unit as a breadcrumb step."""
+
+    id: int
+    scheme: str
+    level: str
+    code: str
+    name: str
+
+
+class UnitOut(UnitBrief):
+    unit_type: str
+    parent_id: int | None
+    path: str
+    province_code: str
+    valid_from: date | None
+    valid_to: date | None
+    child_count: int = 0
+
+
+class UnitDetail(UnitOut):
+    # Province first, down to the parent.
+    ancestors: list[UnitBrief]
+
+
+class UnitSearchHit(UnitOut):
+    # Many communes share a name ("Xã Tân Phú"): the chain above tells them apart.
+    ancestors: list[UnitBrief]
+
+
+class HamletIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: HamletName
+    unit_type: HamletType = Field(default="", description="ấp, thôn, khu vực, tổ dân phố… (guessed from the name)")
