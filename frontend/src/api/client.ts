@@ -1,0 +1,184 @@
+// The only module that talks to the network. Views and the sync loop call these functions;
+// nothing here touches IndexedDB inside a transaction.
+import type { components } from './schema';
+
+type S = components['schemas'];
+export type UserOut = S['UserOut'];
+export type TokenOut = S['TokenOut'];
+export type MeOut = S['MeOut'];
+export type PushIn = S['PushIn'];
+type FullResult = S['MutationResult'];
+/** A per-mutation answer; `code`/`message` only matter for `rejected`, so they may be absent. */
+export type MutationResult = Pick<FullResult, 'seq' | 'id' | 'status'> & Partial<Pick<FullResult, 'code' | 'message' | 'message_en'>>;
+export interface PushOut {
+  last_seq: number;
+  results: MutationResult[];
+}
+/** One pulled row; a tombstone (`op: delete`) may come without `data`. */
+export type Change = Omit<S['Change'], 'data'> & { data?: Record<string, unknown> | null };
+export interface PullOut {
+  changes: Change[];
+  cursor: string;
+  has_more: boolean;
+  reset: boolean;
+}
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public messageEn = '',
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** No answer at all (offline, DNS, connection reset): always temporary. */
+export class NetworkError extends Error {
+  constructor(message = 'network') {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+/** The refresh token is gone or refused: the volunteer must log in again; the outbox stays. */
+export class AuthRequired extends Error {
+  constructor() {
+    super('auth_required');
+    this.name = 'AuthRequired';
+  }
+}
+
+export interface Session {
+  access_token: string;
+  refresh_token: string;
+  access_expires_at: number;
+  refresh_expires_at: number;
+  user: UserOut;
+}
+
+export interface SessionStore {
+  get(): Promise<Session | null>;
+  set(session: Session): Promise<void>;
+  clear(): Promise<void>;
+}
+
+function jwtExpiry(token: string): number | null {
+  try {
+    const part = token.split('.')[1];
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    const exp = (JSON.parse(json) as { exp?: number }).exp;
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+export function sessionFromTokens(t: TokenOut, now = Date.now()): Session {
+  return {
+    access_token: t.access_token,
+    refresh_token: t.refresh_token,
+    access_expires_at: now + t.expires_in * 1000,
+    refresh_expires_at: jwtExpiry(t.refresh_token) ?? now + 30 * 24 * 3600 * 1000,
+    user: t.user,
+  };
+}
+
+type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export class Api {
+  private refreshing: Promise<Session> | null = null;
+
+  constructor(
+    private store: SessionStore,
+    private fetchImpl: FetchLike = (input, init) => fetch(input, init),
+    private base = '/api/v1',
+  ) {}
+
+  async login(phone: string, password: string): Promise<Session> {
+    const tokens = await this.request<TokenOut>('POST', '/auth/login', { phone, password }, false);
+    const session = sessionFromTokens(tokens);
+    await this.store.set(session);
+    return session;
+  }
+
+  /** One refresh at a time, shared by every caller that hit a 401. */
+  refresh(): Promise<Session> {
+    if (!this.refreshing) {
+      this.refreshing = (async () => {
+        const current = await this.store.get();
+        if (!current || current.refresh_expires_at < Date.now()) throw new AuthRequired();
+        try {
+          const tokens = await this.request<TokenOut>('POST', '/auth/refresh', { refresh_token: current.refresh_token }, false);
+          const session = sessionFromTokens(tokens);
+          await this.store.set(session);
+          return session;
+        } catch (e) {
+          if (e instanceof ApiError && (e.status === 401 || e.status === 403)) throw new AuthRequired();
+          throw e;
+        }
+      })().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  me(): Promise<MeOut> {
+    return this.request<MeOut>('GET', '/me');
+  }
+
+  push(body: PushIn): Promise<PushOut> {
+    return this.request<PushOut>('POST', '/sync/push', body);
+  }
+
+  pull(cursor: string | null, limit = 500): Promise<PullOut> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.request<PullOut>('GET', `/sync/pull?${q}`);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, auth = true, retried = false): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (auth) {
+      let session = await this.store.get();
+      if (!session) throw new AuthRequired();
+      if (session.access_expires_at - 30_000 < Date.now() && !retried) session = await this.refresh();
+      headers.Authorization = `Bearer ${session.access_token}`;
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch {
+      throw new NetworkError();
+    }
+    if (response.status === 401 && auth && !retried) {
+      await this.refresh();
+      return this.request<T>(method, path, body, auth, true);
+    }
+    if (response.status === 401 && auth) throw new AuthRequired();
+    if (!response.ok) {
+      let code = `http_${response.status}`;
+      let message = response.statusText;
+      let messageEn = '';
+      try {
+        const payload = (await response.json()) as { error?: { code?: string; message?: string; message_en?: string } };
+        code = payload.error?.code ?? code;
+        message = payload.error?.message ?? message;
+        messageEn = payload.error?.message_en ?? '';
+      } catch {
+        /* not JSON (a proxy's error page): keep the status */
+      }
+      throw new ApiError(response.status, code, message, messageEn);
+    }
+    return (await response.json()) as T;
+  }
+}

@@ -1,0 +1,111 @@
+import type { components } from '../api/schema';
+
+type S = components['schemas'];
+
+export type MutationKind = 'household.upsert' | 'person.upsert' | 'visit.create';
+export type HouseholdIn = S['HouseholdIn'];
+export type PersonIn = S['PersonIn'];
+export type VisitIn = S['VisitIn'];
+export type SkillLevel = 'taught' | 'proficient';
+export type Outcome = 'met' | 'not_home' | 'declined' | 'moved';
+
+export interface OutboxEntry {
+  seq: number;
+  id: string;
+  kind: MutationKind;
+  data: HouseholdIn | PersonIn | VisitIn;
+  /** pending: not yet acknowledged; rejected: processed by the server, not applied ("Cần xử lý"). */
+  state: 'pending' | 'rejected';
+  created_at: string;
+  error?: { code: string; message: string; message_en: string };
+}
+
+export interface Household {
+  id: string;
+  hamlet_id: number;
+  address: string;
+  head_name: string;
+  phone: string | null;
+  member_count: number;
+  latitude: number | null;
+  longitude: number | null;
+  created_at?: string;
+  updated_at?: string;
+  deleted: boolean;
+  /** fold(head_name + ' ' + address): the search key, kept so typing never re-folds 2,000 rows. */
+  search: string;
+}
+
+export interface Person {
+  id: string;
+  household_id: string;
+  full_name: string | null;
+  birth_year: number | null;
+  sex: string | null;
+  skills: Record<string, SkillLevel>;
+  milestones: string[];
+  deleted?: boolean;
+}
+
+export interface Visit {
+  id: string;
+  household_id: string;
+  campaign_id: number | null;
+  volunteer_id: number | null;
+  visited_at: string;
+  received_at: string | null;
+  outcome: Outcome;
+  consent_given: boolean;
+  notes: string;
+  /** True while only this phone knows it (its outbox entry is not acknowledged yet). */
+  local?: boolean;
+}
+
+export interface HouseholdStatus {
+  id: string; // `${household_id}:${campaign_id}`
+  household_id: string;
+  campaign_id: number;
+  visits: number;
+  last_outcome: Outcome | null;
+  last_visit_at: string | null;
+  visited: boolean;
+  proficient_people: number;
+  covered_1: boolean;
+  covered_2: boolean;
+}
+
+export interface Unit {
+  id: number;
+  name: string;
+  level: string;
+  code: string;
+  parent_id: number | null;
+}
+
+export interface CatalogItem {
+  id: string;
+  position: number;
+  label_vi: string;
+  label_en: string;
+}
+
+export interface Campaign {
+  id: number;
+  name: string;
+  unit_id: number;
+  starts_on: string;
+  ends_on: string;
+  covered_threshold: number;
+}
+
+export interface Draft {
+  key: string;
+  route: string;
+  value: unknown;
+  saved_at: string;
+}
+
+export interface MetaRow {
+  key: string;
+  value: unknown;
+}

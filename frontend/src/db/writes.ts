@@ -1,0 +1,193 @@
+// Every local write of the volunteer: the record and its outbox entry in ONE transaction.
+import { enqueue } from '../sync/outbox';
+import { maxLevel } from '../sync/pull';
+import { getMeta, householdSearchKey, setMeta, type TungNhaDB } from './schema';
+import type { Campaign, Household, HouseholdIn, HouseholdStatus, Outcome, Person, PersonIn, SkillLevel, Visit, VisitIn } from './types';
+
+export const DEFAULT_SKILLS = ['public_services', 'online_shopping', 'online_payment', 'online_safety', 'digital_platforms'];
+export const CONSENT_NOTICE_VERSION = '2024-10';
+
+export function newId(): string {
+  return crypto.randomUUID();
+}
+
+export interface NewPerson {
+  id: string;
+  full_name: string | null;
+  birth_year: number | null;
+  sex: 'female' | 'male' | 'other' | null;
+}
+
+export interface VisitDraft {
+  household_id: string;
+  outcome: Outcome;
+  consent_given: boolean;
+  notes: string;
+  new_people: NewPerson[];
+  people: { person_id: string; skills: Record<string, SkillLevel>; milestones: string[] }[];
+}
+
+export async function skillIds(db: TungNhaDB): Promise<string[]> {
+  const skills = await db.skills.toCollection().sortBy('position');
+  return skills.length ? skills.map((s) => s.id) : DEFAULT_SKILLS;
+}
+
+/** The campaign a visit made today belongs to: the running one, else none. */
+export async function activeCampaign(db: TungNhaDB, today = new Date()): Promise<Campaign | null> {
+  const day = localDay(today);
+  const all = await db.campaigns.toArray();
+  const running = all.filter((c) => c.starts_on <= day && day <= c.ends_on);
+  running.sort((a, b) => (a.starts_on < b.starts_on ? 1 : -1));
+  return running[0] ?? null;
+}
+
+export function localDay(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** Device time with its offset (e.g. 2024-10-01T09:30:00+07:00): shown only, the server orders by receipt. */
+export function isoWithOffset(d: Date): string {
+  const pad = (n: number) => String(Math.abs(Math.trunc(n))).padStart(2, '0');
+  const offset = -d.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:` +
+    `${pad(d.getSeconds())}${sign}${pad(offset / 60)}:${pad(offset % 60)}`
+  );
+}
+
+async function refreshStatus(
+  db: TungNhaDB,
+  householdId: string,
+  campaignId: number,
+  visit: Visit,
+  skills: string[],
+): Promise<void> {
+  const id = `${householdId}:${campaignId}`;
+  const prev = await db.statuses.get(id);
+  const people = await db.people.where('household_id').equals(householdId).toArray();
+  const proficient = people.filter((p) => !p.deleted && skills.every((s) => p.skills?.[s] === 'proficient')).length;
+  const status: HouseholdStatus = {
+    id,
+    household_id: householdId,
+    campaign_id: campaignId,
+    visits: (prev?.visits ?? 0) + 1,
+    last_outcome: visit.outcome,
+    last_visit_at: visit.visited_at,
+    visited: (prev?.visited ?? false) || visit.outcome === 'met',
+    proficient_people: Math.max(prev?.proficient_people ?? 0, proficient),
+    covered_1: false,
+    covered_2: false,
+  };
+  status.covered_1 = status.proficient_people >= 1;
+  status.covered_2 = status.proficient_people >= 2;
+  await db.statuses.put(status);
+}
+
+/**
+ * Save a visit (and the people quick-added during it) with their outbox entries, atomically.
+ * Without consent no name is stored. Not met: no people, no skills.
+ */
+export async function saveVisit(
+  db: TungNhaDB,
+  draft: VisitDraft,
+  opts: { campaign: Campaign | null; now?: Date },
+): Promise<Visit> {
+  const met = draft.outcome === 'met';
+  const now = opts.now ?? new Date();
+  const newPeople = met ? draft.new_people : [];
+  const people = met ? draft.people : [];
+  const visit: Visit = {
+    id: newId(),
+    household_id: draft.household_id,
+    campaign_id: opts.campaign?.id ?? null,
+    volunteer_id: null,
+    visited_at: isoWithOffset(now),
+    received_at: null,
+    outcome: draft.outcome,
+    consent_given: met && draft.consent_given,
+    notes: draft.notes.trim(),
+    local: true,
+  };
+  const wire: VisitIn = {
+    id: visit.id,
+    household_id: visit.household_id,
+    campaign_id: visit.campaign_id,
+    visited_at: visit.visited_at,
+    outcome: visit.outcome,
+    consent_given: visit.consent_given,
+    consent_notice_version: visit.consent_given ? CONSENT_NOTICE_VERSION : null,
+    notes: visit.notes,
+    people: people.map((p) => ({ person_id: p.person_id, skills: p.skills, milestones: p.milestones })),
+  };
+  const skills = await skillIds(db);
+  await db.transaction('rw', [db.visits, db.people, db.statuses, db.outbox, db.meta], async () => {
+    for (const np of newPeople) {
+      const person: PersonIn = {
+        id: np.id,
+        household_id: draft.household_id,
+        full_name: visit.consent_given && np.full_name?.trim() ? np.full_name.trim() : null,
+        birth_year: np.birth_year,
+        sex: np.sex,
+        deleted: false,
+      };
+      await db.people.put({ ...(person as Person), skills: {}, milestones: [] });
+      await enqueue(db, 'person.upsert', person as PersonIn & { id: string });
+    }
+    for (const p of people) {
+      const person = await db.people.get(p.person_id);
+      if (!person) continue;
+      const merged = { ...person.skills };
+      for (const [s, level] of Object.entries(p.skills)) merged[s] = maxLevel(merged[s], level)!;
+      const milestones = Array.from(new Set([...(person.milestones ?? []), ...p.milestones]));
+      await db.people.put({ ...person, skills: merged, milestones });
+    }
+    await db.visits.add(visit);
+    await enqueue(db, 'visit.create', wire as VisitIn & { id: string });
+    await refreshStatus(db, draft.household_id, 0, visit, skills);
+    if (visit.campaign_id) await refreshStatus(db, draft.household_id, visit.campaign_id, visit, skills);
+    await setMeta(db, 'visits_saved', ((await getMeta<number>(db, 'visits_saved')) ?? 0) + 1);
+  });
+  return visit;
+}
+
+export async function saveHousehold(db: TungNhaDB, data: HouseholdIn): Promise<Household> {
+  const household: Household = {
+    id: data.id,
+    hamlet_id: data.hamlet_id,
+    address: data.address ?? '',
+    head_name: data.head_name ?? '',
+    phone: data.phone ?? null,
+    member_count: data.member_count ?? 0,
+    latitude: data.latitude ?? null,
+    longitude: data.longitude ?? null,
+    deleted: data.deleted ?? false,
+    search: '',
+  };
+  household.search = householdSearchKey(household);
+  await db.transaction('rw', [db.households, db.outbox, db.meta], async () => {
+    const prev = await db.households.get(household.id);
+    await db.households.put({ ...prev, ...household });
+    await enqueue(db, 'household.upsert', { ...data, id: data.id });
+  });
+  return household;
+}
+
+export async function savePerson(db: TungNhaDB, data: PersonIn): Promise<void> {
+  await db.transaction('rw', [db.people, db.outbox, db.meta], async () => {
+    const prev = await db.people.get(data.id);
+    await db.people.put({
+      skills: {},
+      milestones: [],
+      ...prev,
+      id: data.id,
+      household_id: data.household_id,
+      full_name: data.full_name ?? null,
+      birth_year: data.birth_year ?? null,
+      sex: data.sex ?? null,
+      deleted: data.deleted ?? false,
+    });
+    await enqueue(db, 'person.upsert', { ...data, id: data.id });
+  });
+}

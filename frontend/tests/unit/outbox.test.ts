@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { getMeta } from '../../src/db/schema';
+import { saveHousehold, saveVisit } from '../../src/db/writes';
+import {
+  applyResults,
+  counts,
+  discard,
+  enqueue,
+  exportOutbox,
+  getClientId,
+  newClientId,
+  pendingBatch,
+  requeue,
+} from '../../src/sync/outbox';
+import { freshDb, householdData } from './helpers';
+
+describe('client id', () => {
+  it('is random, URL-safe and 8–64 characters, and stable per installation', async () => {
+    const id = newClientId();
+    expect(id).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    expect(newClientId()).not.toBe(id);
+    const db = freshDb();
+    const first = await getClientId(db);
+    expect(await getClientId(db)).toBe(first);
+  });
+});
+
+describe('outbox', () => {
+  it('numbers mutations 1, 2, 3… and never reuses a number after the outbox empties', async () => {
+    const db = freshDb();
+    const h1 = await saveHousehold(db, householdData(crypto.randomUUID()));
+    await saveHousehold(db, householdData(crypto.randomUUID()));
+    let batch = await pendingBatch(db);
+    expect(batch.map((e) => e.seq)).toEqual([1, 2]);
+    expect(batch[0].id).toBe(h1.id);
+    await applyResults(db, batch.map((e) => ({ seq: e.seq, id: e.id, status: 'applied' as const })));
+    expect(await db.outbox.count()).toBe(0);
+    await saveHousehold(db, householdData(crypto.randomUUID()));
+    batch = await pendingBatch(db);
+    expect(batch.map((e) => e.seq)).toEqual([3]);
+  });
+
+  it('deletes an entry only on its own acknowledgement', async () => {
+    const db = freshDb();
+    for (let i = 0; i < 4; i++) await saveHousehold(db, householdData(crypto.randomUUID()));
+    const [a, b, c, d] = await pendingBatch(db);
+    const summary = await applyResults(db, [
+      { seq: a.seq, id: a.id, status: 'applied' },
+      { seq: b.seq, id: b.id, status: 'duplicate' },
+      { seq: c.seq, id: d.id, status: 'applied' }, // wrong id for that seq: ignored
+      { seq: d.seq, id: d.id, status: 'retry' },
+    ]);
+    expect(summary).toEqual({ done: 2, rejected: 0, retry: 1 });
+    expect((await db.outbox.toArray()).map((e) => e.seq)).toEqual([c.seq, d.seq]);
+  });
+
+  it('keeps a rejected entry under "Cần xử lý" with the server message, out of the push queue', async () => {
+    const db = freshDb();
+    await saveHousehold(db, householdData(crypto.randomUUID()));
+    await saveHousehold(db, householdData(crypto.randomUUID()));
+    const [a, b] = await pendingBatch(db);
+    await applyResults(db, [
+      { seq: a.seq, id: a.id, status: 'rejected', code: 'outside_your_area', message: 'Ngoài địa bàn', message_en: 'Outside' },
+      { seq: b.seq, id: b.id, status: 'applied' },
+    ]);
+    expect(await counts(db)).toEqual({ pending: 0, rejected: 1 });
+    expect(await pendingBatch(db)).toEqual([]);
+    const kept = await db.outbox.get(a.seq);
+    expect(kept?.error).toEqual({ code: 'outside_your_area', message: 'Ngoài địa bàn', message_en: 'Outside' });
+
+    // "Gửi lại": the same record under a new seq; "Bỏ qua": only a rejected entry can be dropped.
+    const again = await requeue(db, a.seq);
+    expect(again).toBe(3);
+    expect((await pendingBatch(db)).map((e) => [e.seq, e.id])).toEqual([[3, a.id]]);
+    await discard(db, 3);
+    expect(await db.outbox.count()).toBe(1);
+    await applyResults(db, [{ seq: 3, id: a.id, status: 'rejected', code: 'x' }]);
+    await discard(db, 3);
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('exports unsynced mutations in the push format', async () => {
+    const db = freshDb();
+    const h = await saveHousehold(db, householdData(crypto.randomUUID()));
+    const file = await exportOutbox(db, '+84912345678', new Date('2024-10-02T03:00:00Z'));
+    expect(file.schema_version).toBe(1);
+    expect(file.user_phone).toBe('+84912345678');
+    expect(file.client_id).toBe(await getClientId(db));
+    expect(file.exported_at).toBe('2024-10-02T03:00:00.000Z');
+    expect(file.mutations).toEqual([{ seq: 1, id: h.id, kind: 'household.upsert', data: expect.objectContaining({ id: h.id }) }]);
+  });
+});
+
+describe('saving a visit', () => {
+  it('writes the visit, quick-added person and outbox entries together, numbered in order', async () => {
+    const db = freshDb();
+    const h = await saveHousehold(db, householdData(crypto.randomUUID()));
+    const personId = crypto.randomUUID();
+    const all5 = Object.fromEntries(
+      ['public_services', 'online_shopping', 'online_payment', 'online_safety', 'digital_platforms'].map((s) => [s, 'proficient' as const]),
+    );
+    const visit = await saveVisit(
+      db,
+      {
+        household_id: h.id,
+        outcome: 'met',
+        consent_given: true,
+        notes: '',
+        new_people: [{ id: personId, full_name: 'Trần Thị B', birth_year: 1970, sex: 'female' }],
+        people: [{ person_id: personId, skills: all5, milestones: ['vneid_level2'] }],
+      },
+      { campaign: null },
+    );
+    const entries = await db.outbox.orderBy('seq').toArray();
+    expect(entries.map((e) => e.kind)).toEqual(['household.upsert', 'person.upsert', 'visit.create']);
+    expect(entries[2].data).toMatchObject({ id: visit.id, outcome: 'met', consent_given: true, consent_notice_version: '2024-10' });
+    expect((entries[2].data as { visited_at: string }).visited_at).toMatch(/[+-]\d\d:\d\d$/);
+    expect((await db.people.get(personId))?.full_name).toBe('Trần Thị B');
+    const status = await db.statuses.get(`${h.id}:0`);
+    expect(status).toMatchObject({ visited: true, proficient_people: 1, covered_1: true, covered_2: false });
+    expect(await getMeta(db, 'visits_saved')).toBe(1);
+  });
+
+  it('stores no names without consent', async () => {
+    const db = freshDb();
+    const h = await saveHousehold(db, householdData(crypto.randomUUID()));
+    const personId = crypto.randomUUID();
+    await saveVisit(
+      db,
+      {
+        household_id: h.id,
+        outcome: 'met',
+        consent_given: false,
+        notes: '',
+        new_people: [{ id: personId, full_name: 'Trần Thị B', birth_year: null, sex: null }],
+        people: [{ person_id: personId, skills: { online_payment: 'taught' }, milestones: [] }],
+      },
+      { campaign: null },
+    );
+    expect((await db.people.get(personId))?.full_name).toBeNull();
+    const person = (await db.outbox.orderBy('seq').toArray()).find((e) => e.kind === 'person.upsert');
+    expect((person?.data as { full_name: string | null }).full_name).toBeNull();
+  });
+
+  it('saves nothing at all when the transaction aborts (e.g. the disk is full)', async () => {
+    const db = freshDb();
+    const h = await saveHousehold(db, householdData(crypto.randomUUID()));
+    // Simulate the storage failing half-way: the outbox write throws after the visit was added.
+    const original = db.outbox.add.bind(db.outbox);
+    let calls = 0;
+    db.outbox.add = ((...args: Parameters<typeof original>) => {
+      calls += 1;
+      if (calls === 1) return Promise.reject(Object.assign(new Error('full'), { name: 'QuotaExceededError' }));
+      return original(...args);
+    }) as typeof db.outbox.add;
+    await expect(
+      saveVisit(db, { household_id: h.id, outcome: 'not_home', consent_given: false, notes: '', new_people: [], people: [] }, { campaign: null }),
+    ).rejects.toThrow();
+    expect(await db.visits.count()).toBe(0);
+    expect(await db.outbox.count()).toBe(1); // only the household saved earlier
+    expect(await db.statuses.count()).toBe(0);
+  });
+});
+
+describe('enqueue', () => {
+  it('continues after the highest seq even if the counter was lost', async () => {
+    const db = freshDb();
+    await db.outbox.add({ seq: 41, id: 'x', kind: 'visit.create', data: { id: 'x' } as never, state: 'pending', created_at: '' });
+    const seq = await db.transaction('rw', db.outbox, db.meta, () => enqueue(db, 'visit.create', { id: 'y' } as never));
+    expect(seq).toBe(42);
+  });
+});
