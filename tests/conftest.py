@@ -20,9 +20,12 @@ def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
 ) -> Iterator[Engine]:
     backend = request.param
-    engine = dbs.migrated_engine(backend, f"tungnha_test_{worker_id}", str(tmp_path_factory.mktemp(backend)))
+    name = dbs.unique_name("tungnha_test", worker_id)
+    engine = dbs.migrated_engine(backend, name, str(tmp_path_factory.mktemp(backend)))
     yield engine
     engine.dispose()
+    if backend == "postgresql":
+        dbs.drop_postgres(name)
 
 
 @pytest.fixture

@@ -41,6 +41,18 @@ def _fresh_postgres(name: str) -> str:
     return parts._replace(path=f"/{name}").geturl()
 
 
+def unique_name(prefix: str, worker_id: str) -> str:
+    """Per process: several test runs on one machine never share (or drop) each other's database."""
+    return f"{prefix}_{worker_id}_{os.getpid()}"
+
+
+def drop_postgres(name: str) -> None:
+    admin = create_engine(normalize_url(postgres_base_url() or DEFAULT_PG), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def migrated_engine(backend: str, name: str, sqlite_dir: str) -> Engine:
     url = f"sqlite:///{sqlite_dir}/{name}.db" if backend == "sqlite" else _fresh_postgres(name)
     run_migrations(url)
