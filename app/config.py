@@ -26,8 +26,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def refuse_default_secret(self) -> "Settings":
-        if self.secret_key == DEFAULT_SECRET and self.environment == "production":
-            raise ValueError("SECRET_KEY must be set when ENVIRONMENT is production")
+        if self.secret_key == DEFAULT_SECRET and self.environment not in ("development", "test"):
+            raise ValueError("SECRET_KEY must be set outside development (ENVIRONMENT=development|test)")
         return self
 
 
