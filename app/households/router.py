@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlmodel import col, select
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
@@ -80,8 +80,13 @@ def get_household(household_id: uuid.UUID, session: SessionDep, scope: ScopeDep)
 
 
 @router.post("/households", response_model=HouseholdOut, status_code=201)
-def create_household(body: HouseholdIn, user: CurrentUser, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    household, _ = service.upsert_household(session, actor=user, scope=scope, data=body)
+def create_household(
+    body: HouseholdIn, user: CurrentUser, session: SessionDep, scope: ScopeDep, response: Response
+) -> dict[str, Any]:
+    """Create a household, or update it when the id exists (200)."""
+    household, created = service.upsert_household(session, actor=user, scope=scope, data=body)
+    if not created:
+        response.status_code = 200
     return household_out(household, None)
 
 
@@ -94,7 +99,12 @@ def update_household(
 
 
 @router.post("/people", response_model=PersonOut, status_code=201)
-def upsert_person(body: PersonIn, user: CurrentUser, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    person, _ = service.upsert_person(session, actor=user, scope=scope, data=body)
+def upsert_person(
+    body: PersonIn, user: CurrentUser, session: SessionDep, scope: ScopeDep, response: Response
+) -> dict[str, Any]:
+    """Add a person, or update them when the id exists (200)."""
+    person, created = service.upsert_person(session, actor=user, scope=scope, data=body)
+    if not created:
+        response.status_code = 200
     people = {p["id"]: p for p in service.people_of(session, person.household_id)}
     return people.get(person.id) or {**person.model_dump(), "skills": {}, "milestones": []}
