@@ -1,0 +1,173 @@
+import type { ComponentType } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { Session } from './api/client';
+import { db, getMeta } from './db';
+import { useLive } from './db/live';
+import type { MeOut } from './api/client';
+import { t, useLocale } from './i18n';
+import { useRoute } from './router';
+import { StatusBar } from './components/StatusBar';
+import { Toaster } from './components/Toast';
+import { UpdatePrompt } from './components/UpdatePrompt';
+import { useUpdate } from './components/update';
+import { useSyncState } from './components/useSync';
+import { startTriggers } from './sync/triggers';
+import { counts } from './sync/outbox';
+import { engine, sessionStore } from './services';
+import { Login } from './views/Login';
+import { WalkList } from './views/WalkList';
+import { HouseholdPage } from './views/Household';
+import { VisitForm } from './views/VisitForm';
+import { AddHousehold } from './views/AddHousehold';
+import { SyncStatus } from './views/SyncStatus';
+import { Team } from './views/Team';
+
+const LOCAL_ONLY_META = ['session', 'me', 'cursor', 'pull_progress', 'initial_sync_done', 'last_synced_at', 'client_id', 'next_seq', 'outbox_owner', 'visits_saved'];
+
+async function logoutAndForget(): Promise<void> {
+  // Only called with an empty outbox. A new user on this phone gets a new client_id.
+  await db.transaction('rw', [db.meta, db.households, db.people, db.visits, db.statuses, db.units, db.skills, db.milestones, db.campaigns, db.drafts], async () => {
+    await Promise.all([db.households, db.people, db.visits, db.statuses, db.units, db.skills, db.milestones, db.campaigns, db.drafts].map((tb) => tb.clear()));
+    await db.meta.bulkDelete(LOCAL_ONLY_META);
+  });
+}
+
+function LazyDashboard() {
+  const [View, setView] = useState<ComponentType | null>(null);
+  useEffect(() => {
+    void import('./dashboard/dashboard').then((m) => setView(() => m.default));
+  }, []);
+  return View ? <View /> : <main class="page">{t('dashboard_loading')}</main>;
+}
+
+export function App() {
+  useLocale();
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [relogin, setRelogin] = useState(false);
+  const route = useRoute();
+  const sync = useSyncState();
+  const update = useUpdate();
+  const me = useLive(() => getMeta<MeOut>(db, 'me'), [session?.user.id], undefined);
+
+  useEffect(() => {
+    void sessionStore.get().then(setSession);
+  }, []);
+
+  const usable = !!session && session.refresh_expires_at > Date.now() && !relogin;
+  useEffect(() => {
+    if (!usable) return;
+    return startTriggers(engine);
+  }, [usable]);
+
+  // Warn before closing the page with unsynced data.
+  useEffect(() => {
+    const fn = (e: BeforeUnloadEvent) => {
+      if (pendingRef.n > 0) {
+        e.preventDefault();
+        e.returnValue = t('unload_warning');
+      }
+    };
+    window.addEventListener('beforeunload', fn);
+    return () => window.removeEventListener('beforeunload', fn);
+  }, []);
+  const c = useLive(() => counts(db), [], { pending: 0, rejected: 0 });
+  pendingRef.n = c.pending;
+
+  if (session === undefined) return <main class="page">{t('loading')}</main>;
+  if (!usable) {
+    return (
+      <>
+        <Login
+          expired={!!session}
+          onLogin={(s) => {
+            setSession(s);
+            setRelogin(false);
+            void engine.sync(true);
+          }}
+        />
+        {update && <UpdatePrompt apply={update} />}
+      </>
+    );
+  }
+
+  const isLeader = session.user.role === 'team_leader' || (me?.teams ?? []).some((tm) => tm.role === 'leader');
+  let view;
+  switch (route.name) {
+    case 'household':
+      view = <HouseholdPage id={route.id} />;
+      break;
+    case 'visit':
+      view = <VisitForm householdId={route.id} />;
+      break;
+    case 'new':
+      view = <AddHousehold />;
+      break;
+    case 'sync':
+      view = (
+        <SyncStatus
+          session={session}
+          onLogout={async () => {
+            engine.stop();
+            await logoutAndForget();
+            setSession(null);
+          }}
+        />
+      );
+      break;
+    case 'team':
+      view = <Team session={session} />;
+      break;
+    case 'dashboard':
+      view = <LazyDashboard />;
+      break;
+    default:
+      view = <WalkList />;
+  }
+  return (
+    <>
+      <header class="topbar">
+        <a href="#/" class="brand">
+          {t('app_name')}
+        </a>
+        <StatusBar />
+      </header>
+      {sync.problem === 'auth' && (
+        <p class="notice bad banner" role="alert">
+          {t('problem_auth')}{' '}
+          <button type="button" class="primary" onClick={() => setRelogin(true)}>
+            {t('login_button')}
+          </button>
+        </p>
+      )}
+      {sync.problem === 'update_required' && (
+        <p class="notice bad banner" role="alert">
+          {t('problem_update_required')}{' '}
+          <button type="button" class="primary" onClick={() => location.reload()}>
+            {t('reload')}
+          </button>
+        </p>
+      )}
+      {view}
+      <nav class="bottomnav" aria-label={t('app_name')}>
+        <a href="#/" aria-current={route.name === 'walk' ? 'page' : undefined}>
+          {t('nav_walk')}
+        </a>
+        <a href="#/new" aria-current={route.name === 'new' ? 'page' : undefined}>
+          {t('nav_new')}
+        </a>
+        {isLeader && (
+          <a href="#/team" aria-current={route.name === 'team' ? 'page' : undefined}>
+            {t('nav_team')}
+          </a>
+        )}
+        <a href="#/sync" aria-current={route.name === 'sync' ? 'page' : undefined} data-testid="nav-sync">
+          {t('nav_sync')}
+        </a>
+      </nav>
+      {update && <UpdatePrompt apply={update} />}
+      <Toaster />
+    </>
+  );
+}
+
+const pendingRef = { n: 0 };

@@ -1,0 +1,64 @@
+import { useEffect, useState } from 'preact/hooks';
+import { MESSAGES, type MessageKey } from './messages';
+
+export type Locale = 'vi' | 'en';
+const STORAGE_KEY = 'tungnha.locale';
+
+function initialLocale(): Locale {
+  try {
+    return globalThis.localStorage?.getItem(STORAGE_KEY) === 'en' ? 'en' : 'vi';
+  } catch {
+    return 'vi';
+  }
+}
+
+let current: Locale = initialLocale();
+const listeners = new Set<() => void>();
+
+export function locale(): Locale {
+  return current;
+}
+
+export function setLocale(next: Locale): void {
+  current = next;
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    /* private mode: the choice lasts this session */
+  }
+  document.documentElement.lang = next;
+  for (const fn of listeners) fn();
+}
+
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  const text: string = MESSAGES[key][current === 'vi' ? 0 : 1];
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+}
+
+/** Re-render a component when the language changes. */
+export function useLocale(): Locale {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const fn = () => setTick((n) => n + 1);
+    listeners.add(fn);
+    return () => {
+      listeners.delete(fn);
+    };
+  }, []);
+  return current;
+}
+
+/** A label from the catalogue (skills, milestones) in the current language. */
+export function label(item: { label_vi: string; label_en: string }): string {
+  return current === 'vi' ? item.label_vi : item.label_en;
+}
+
+const TIME = { vi: 'vi-VN', en: 'en-GB' } as const;
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const now = new Date();
+  const sameDay = d.toDateString() === now.toDateString();
+  return d.toLocaleString(TIME[current], sameDay ? { hour: '2-digit', minute: '2-digit' } : { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+}

@@ -1,0 +1,49 @@
+import { useEffect, useState } from 'preact/hooks';
+
+export type Route =
+  | { name: 'walk' }
+  | { name: 'household'; id: string }
+  | { name: 'visit'; id: string }
+  | { name: 'new' }
+  | { name: 'sync' }
+  | { name: 'team' }
+  | { name: 'dashboard' };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'h' && parts[1] && parts[2] === 'visit') return { name: 'visit', id: parts[1] };
+  if (parts[0] === 'h' && parts[1]) return { name: 'household', id: parts[1] };
+  if (parts[0] === 'new') return { name: 'new' };
+  if (parts[0] === 'sync') return { name: 'sync' };
+  if (parts[0] === 'team') return { name: 'team' };
+  if (parts[0] === 'dashboard') return { name: 'dashboard' };
+  return { name: 'walk' };
+}
+
+export function href(route: Route): string {
+  switch (route.name) {
+    case 'household':
+      return `#/h/${encodeURIComponent(route.id)}`;
+    case 'visit':
+      return `#/h/${encodeURIComponent(route.id)}/visit`;
+    case 'walk':
+      return '#/';
+    default:
+      return `#/${route.name}`;
+  }
+}
+
+export function go(route: Route, replace = false): void {
+  if (replace) location.replace(href(route));
+  else location.hash = href(route);
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const fn = () => setRoute(parseRoute(location.hash));
+    window.addEventListener('hashchange', fn);
+    return () => window.removeEventListener('hashchange', fn);
+  }, []);
+  return route;
+}

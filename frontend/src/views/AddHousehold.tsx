@@ -1,0 +1,95 @@
+import { useState } from 'preact/hooks';
+import { db, getMeta } from '../db';
+import { useLive } from '../db/live';
+import { isStorageFull } from '../db/schema';
+import { newId, saveHousehold } from '../db/writes';
+import type { MeOut } from '../api/client';
+import { t, useLocale } from '../i18n';
+import { go } from '../router';
+import { toast } from '../components/Toast';
+import { engine } from '../services';
+
+async function hamlets(): Promise<{ id: number; name: string }[]> {
+  const units = (await db.units.toArray()).filter((u) => u.level === 'hamlet');
+  if (units.length) return units.map((u) => ({ id: u.id, name: u.name }));
+  const me = await getMeta<MeOut>(db, 'me');
+  return (me?.area ?? []).map((u) => ({ id: u.id, name: u.name }));
+}
+
+export function AddHousehold() {
+  useLocale();
+  const options = useLive(hamlets, [], [] as { id: number; name: string }[]);
+  const [hamlet, setHamlet] = useState<number | null>(null);
+  const [address, setAddress] = useState('');
+  const [head, setHead] = useState('');
+  const [phone, setPhone] = useState('');
+  const [members, setMembers] = useState('1');
+  const [error, setError] = useState<string | null>(null);
+  const hamletId = hamlet ?? options[0]?.id ?? null;
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (!hamletId) return;
+    const id = newId();
+    try {
+      await saveHousehold(db, {
+        id,
+        hamlet_id: hamletId,
+        address: address.trim(),
+        head_name: head.trim(),
+        phone: phone.trim() || null,
+        member_count: Math.max(0, Math.min(50, Number(members) || 0)),
+        latitude: null,
+        longitude: null,
+        deleted: false,
+      });
+    } catch (err) {
+      setError(isStorageFull(err) ? t('storage_full') : t('save_failed', { error: String((err as Error)?.message ?? err) }));
+      return;
+    }
+    toast(t('household_saved'));
+    void engine.sync(false);
+    go({ name: 'household', id }, true);
+  }
+
+  return (
+    <main class="page">
+      <a href="#/" class="back">
+        ← {t('nav_walk')}
+      </a>
+      <h1>{t('new_household')}</h1>
+      <form onSubmit={submit} data-testid="household-form">
+        <label>
+          {t('hamlet')}
+          <select name="hamlet" value={hamletId ?? ''} onChange={(e) => setHamlet(Number(e.currentTarget.value))} required>
+            {options.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('head_name')}
+          <input name="head_name" required maxLength={200} value={head} onInput={(e) => setHead(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('address')}
+          <input name="address" required maxLength={300} value={address} onInput={(e) => setAddress(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('phone_optional')}
+          <input name="phone" type="tel" inputMode="tel" maxLength={32} value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('member_count')}
+          <input name="member_count" type="number" inputMode="numeric" min={0} max={50} value={members} onInput={(e) => setMembers(e.currentTarget.value)} />
+        </label>
+        {error && <p class="notice bad" role="alert">{error}</p>}
+        <button type="submit" class="primary big" disabled={!hamletId}>
+          {t('save')}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,157 @@
+import { useState } from 'preact/hooks';
+import { db, type Person } from '../db';
+import { useLive } from '../db/live';
+import { newId, savePerson } from '../db/writes';
+import { isStorageFull } from '../db/schema';
+import { formatTime, t, useLocale } from '../i18n';
+import { href } from '../router';
+import { loadSkills } from '../components/catalog';
+import { SkillBadges } from '../components/SkillBadges';
+import { toast } from '../components/Toast';
+import { engine } from '../services';
+
+async function load(id: string) {
+  const [household, people, visits, skills] = await Promise.all([
+    db.households.get(id),
+    db.people.where('household_id').equals(id).toArray(),
+    db.visits.where('household_id').equals(id).toArray(),
+    loadSkills(),
+  ]);
+  visits.sort((a, b) => (a.visited_at < b.visited_at ? 1 : -1));
+  return { household, people: people.filter((p) => !p.deleted), visits, skills };
+}
+
+export function personLabel(p: Person): string {
+  const bits = [p.full_name || t('unnamed_person')];
+  if (p.birth_year) bits.push(String(p.birth_year));
+  if (p.sex) bits.push(t(`sex_${p.sex}` as 'sex_female'));
+  return bits.join(' · ');
+}
+
+export function HouseholdPage({ id }: { id: string }) {
+  useLocale();
+  const data = useLive(() => load(id), [id], null as Awaited<ReturnType<typeof load>> | null);
+  const [adding, setAdding] = useState(false);
+  if (!data) return <main class="page">{t('loading')}</main>;
+  const { household, people, visits, skills } = data;
+  if (!household) {
+    return (
+      <main class="page">
+        <p class="notice">{t('household_not_found')}</p>
+        <a href="#/">{t('back')}</a>
+      </main>
+    );
+  }
+  return (
+    <main class="page household">
+      <a href="#/" class="back">
+        ← {t('nav_walk')}
+      </a>
+      <h1>{household.head_name || t('household')}</h1>
+      <p class="muted">
+        {household.address}
+        {household.phone ? ` · ${household.phone}` : ''}
+      </p>
+      <a class="button primary big" href={href({ name: 'visit', id })} data-testid="log-visit">
+        {t('log_visit')}
+      </a>
+
+      <h2>{t('members')}</h2>
+      {people.length === 0 && <p class="muted">{t('no_members')}</p>}
+      <ul class="people">
+        {people.map((p) => (
+          <li key={p.id}>
+            <strong>{personLabel(p)}</strong>
+            <SkillBadges skills={skills} levels={p.skills ?? {}} />
+          </li>
+        ))}
+      </ul>
+      {adding ? <AddPerson householdId={id} onDone={() => setAdding(false)} /> : (
+        <button type="button" class="big" onClick={() => setAdding(true)}>
+          + {t('add_person')}
+        </button>
+      )}
+
+      <h2>{t('history')}</h2>
+      {visits.length === 0 && <p class="muted">{t('no_visits')}</p>}
+      <ul class="visits" data-testid="visit-history">
+        {visits.map((v) => (
+          <li key={v.id}>
+            <span>{formatTime(v.visited_at)}</span> <strong>{t(`outcome_${v.outcome}` as const)}</strong>
+            {v.local && <span class="tag local">{t('unsynced_badge')}</span>}
+            {v.notes && <p class="muted">{v.notes}</p>}
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+function AddPerson({ householdId, onDone }: { householdId: string; onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [year, setYear] = useState('');
+  const [sex, setSex] = useState<'' | 'female' | 'male' | 'other'>('');
+  const [error, setError] = useState<string | null>(null);
+  async function submit(e: Event) {
+    e.preventDefault();
+    try {
+      await savePerson(db, {
+        id: newId(),
+        household_id: householdId,
+        full_name: name.trim() || null,
+        birth_year: year ? Number(year) : null,
+        sex: sex || null,
+        deleted: false,
+      });
+      void engine.sync(false);
+      onDone();
+    } catch (err) {
+      setError(isStorageFull(err) ? t('storage_full') : t('save_failed', { error: String(err) }));
+      toast(t('storage_full'));
+    }
+  }
+  return (
+    <form class="card" onSubmit={submit}>
+      <PersonFields name={name} setName={setName} year={year} setYear={setYear} sex={sex} setSex={setSex} namesAllowed />
+      {error && <p class="notice bad" role="alert">{error}</p>}
+      <div class="row">
+        <button type="submit" class="primary">{t('save')}</button>
+        <button type="button" onClick={onDone}>{t('cancel')}</button>
+      </div>
+    </form>
+  );
+}
+
+export function PersonFields(props: {
+  name: string;
+  setName: (v: string) => void;
+  year: string;
+  setYear: (v: string) => void;
+  sex: string;
+  setSex: (v: 'female' | 'male' | 'other' | '') => void;
+  namesAllowed: boolean;
+}) {
+  const thisYear = new Date().getFullYear();
+  return (
+    <div class="person-fields">
+      <label>
+        {t('full_name_optional')}
+        <input type="text" value={props.namesAllowed ? props.name : ''} disabled={!props.namesAllowed} maxLength={200} onInput={(e) => props.setName(e.currentTarget.value)} />
+      </label>
+      {!props.namesAllowed && <p class="muted small">{t('consent_needed_for_names')}</p>}
+      <label>
+        {t('birth_year')}
+        <input type="number" inputMode="numeric" min={1900} max={thisYear} value={props.year} onInput={(e) => props.setYear(e.currentTarget.value)} />
+      </label>
+      <label>
+        {t('sex')}
+        <select value={props.sex} onChange={(e) => props.setSex(e.currentTarget.value as 'female')}>
+          <option value="">{t('sex_unknown')}</option>
+          <option value="female">{t('sex_female')}</option>
+          <option value="male">{t('sex_male')}</option>
+          <option value="other">{t('sex_other')}</option>
+        </select>
+      </label>
+    </div>
+  );
+}

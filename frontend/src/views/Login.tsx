@@ -1,0 +1,74 @@
+import { useState } from 'preact/hooks';
+import { ApiError, NetworkError, type Session } from '../api/client';
+import { db, getMeta, setMeta } from '../db';
+import { setLocale, t, useLocale } from '../i18n';
+import { api } from '../services';
+
+export function Login({ onLogin, expired }: { onLogin: (s: Session) => void; expired: boolean }) {
+  const loc = useLocale();
+  const [phone, setPhone] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await api.login(phone, password);
+      // Unsynced mutations belong to the account that made them (its client_id): keep them for it.
+      const owner = await getMeta<string>(db, 'outbox_owner');
+      if (owner && owner !== session.user.phone && (await db.outbox.count()) > 0) {
+        await db.meta.delete('session');
+        setError(t('login_other_user', { phone: owner }));
+        return;
+      }
+      await setMeta(db, 'outbox_owner', session.user.phone);
+      try {
+        await setMeta(db, 'me', await api.me());
+      } catch {
+        /* the area also arrives with the first pull */
+      }
+      onLogin(session);
+    } catch (err) {
+      if (err instanceof NetworkError) setError(t('login_offline'));
+      else if (err instanceof ApiError && err.status === 401) setError(t('login_failed'));
+      else if (err instanceof ApiError) setError(loc === 'vi' ? err.message : err.messageEn || err.message);
+      else setError(String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="page login">
+      <h1>{t('app_name')}</h1>
+      <p>{t('login_intro')}</p>
+      {expired && <p class="notice warn">{t('session_expired')}</p>}
+      <form onSubmit={submit}>
+        <label>
+          {t('phone')}
+          <input name="phone" type="tel" inputMode="tel" autoComplete="username" required value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('password')}
+          <input name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        {error && (
+          <p class="notice bad" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" class="primary big" disabled={busy}>
+          {t('login_button')}
+        </button>
+      </form>
+      <p>
+        <button type="button" class="link" onClick={() => setLocale(loc === 'vi' ? 'en' : 'vi')}>
+          {loc === 'vi' ? 'English' : 'Tiếng Việt'}
+        </button>
+      </p>
+    </main>
+  );
+}
