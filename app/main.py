@@ -17,6 +17,10 @@ from app.errors import error_response, install_error_handlers
 from app.households.router import router as households_router
 from app.units.router import router as units_router
 from app.visits.router import router as visits_router
+from app.campaigns.router import router as campaigns_router
+from app.skills.router import router as skills_router
+from app.teams.router import router as teams_router
+from app.users.router import router as users_router
 
 
 class BodyLimit:
@@ -83,6 +87,10 @@ def api_router() -> APIRouter:
     api.include_router(households_router)
     api.include_router(visits_router)
     api.include_router(units_router)
+    api.include_router(teams_router)
+    api.include_router(users_router)
+    api.include_router(campaigns_router)
+    api.include_router(skills_router)
     return api
 
 

@@ -1,0 +1,57 @@
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas_common import ShortText
+
+Label = ShortText
+
+
+class SkillLabelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    province_id: int | None = Field(default=None, ge=1)
+    label_vi: Label = Field(min_length=1)
+    label_en: Label = Field(min_length=1)
+
+
+class MilestoneIn(BaseModel):
+    """A province's own milestone (admins may add national ones by leaving the province out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    province_id: int | None = Field(default=None, ge=1)
+    label_vi: Label = Field(min_length=1)
+    label_en: Label = Field(min_length=1)
+
+
+class MilestonePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label_vi: Label | None = Field(default=None, min_length=1)
+    label_en: Label | None = Field(default=None, min_length=1)
+    is_active: bool | None = None
+
+
+class SkillOut(BaseModel):
+    id: str
+    position: int
+    label_vi: str
+    label_en: str
+    national_label_vi: str
+    national_label_en: str
+    local: bool  # the province uses its own wording
+    editable: bool
+
+
+class MilestoneOut(BaseModel):
+    id: str
+    position: int
+    label_vi: str
+    label_en: str
+    province_id: int | None
+    is_active: bool
+
+
+class CatalogueOut(BaseModel):
+    province_id: int | None
+    skills: list[SkillOut]
+    milestones: list[MilestoneOut]

@@ -1,0 +1,76 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
+from app.users import service
+from app.users.schemas import (
+    FIELD_ROLE_PATTERN,
+    AreaIn,
+    PasswordChangeIn,
+    UserCreatedOut,
+    UserIn,
+    UserOut,
+    UserPageOut,
+    UserPatch,
+)
+
+router = APIRouter(tags=["users"])
+
+
+def _one(session: SessionDep, user: Any, temporary_password: str | None = None) -> dict[str, Any]:
+    out = service.describe(session, [user])[0]
+    out["temporary_password"] = temporary_password
+    return out
+
+
+@router.get("/users", response_model=UserPageOut)
+def list_users(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    unit_id: Annotated[int | None, Query(ge=1)] = None,
+    role: Annotated[str | None, Query(pattern=FIELD_ROLE_PATTERN)] = None,
+    active: bool | None = None,
+) -> dict[str, Any]:
+    users, total = service.list_users(
+        session, scope=scope, unit_id=unit_id, role=role, active=active, limit=page.limit, offset=page.offset
+    )
+    return {"items": service.describe(session, users), "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.post("/users", response_model=UserCreatedOut, status_code=201)
+def create_user(body: UserIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    user, generated = service.create_user(session, scope=scope, data=body)
+    return _one(session, user, generated)
+
+
+@router.get("/users/{user_id}", response_model=UserOut)
+def get_user(user_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return _one(session, service.get_user(session, scope=scope, user_id=user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserCreatedOut)
+def update_user(user_id: int, body: UserPatch, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    user, generated = service.update_user(session, scope=scope, user_id=user_id, data=body)
+    return _one(session, user, generated)
+
+
+@router.put("/users/{user_id}/area", response_model=UserOut)
+def set_area(user_id: int, body: AreaIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return _one(session, service.set_area(session, scope=scope, user_id=user_id, hamlet_ids=body.hamlet_ids))
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserOut)
+def deactivate(user_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return _one(session, service.set_active(session, scope=scope, user_id=user_id, active=False))
+
+
+@router.post("/users/{user_id}/reactivate", response_model=UserOut)
+def reactivate(user_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return _one(session, service.set_active(session, scope=scope, user_id=user_id, active=True))
+
+
+@router.post("/me/password", status_code=204)
+def change_password(body: PasswordChangeIn, user: CurrentUser, session: SessionDep) -> None:
+    service.change_password(session, user=user, current_password=body.current_password, new_password=body.new_password)
