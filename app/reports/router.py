@@ -1,0 +1,89 @@
+"""Reports for officials: coverage by child unit, daily progress, households to (re)visit, and files."""
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
+from app.reports import service
+from app.reports.schemas import REASON_PATTERN, CoverageOut, ProgressOut, ToVisitOut
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+UnitQuery = Annotated[int | None, Query(ge=1, description="the unit; an official's own unit when left out")]
+CampaignQuery = Annotated[int, Query(ge=0, description="0 = all time")]
+ReasonQuery = Annotated[str | None, Query(pattern=REASON_PATTERN)]
+
+
+def _file(f: service.ExportFile) -> Response:
+    ascii_name = f.filename.encode("ascii", "replace").decode()
+    return Response(
+        f.content,
+        media_type=f.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(f.filename)}",
+            "Cache-Control": "no-store",
+            "X-Row-Count": str(f.rows),
+        },
+    )
+
+
+@router.get("/coverage", response_model=CoverageOut)
+def coverage(session: SessionDep, scope: ScopeDep, unit_id: UnitQuery = None, campaign_id: CampaignQuery = 0) -> object:
+    return service.coverage(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+
+
+@router.get("/progress", response_model=ProgressOut)
+def progress(session: SessionDep, scope: ScopeDep, unit_id: UnitQuery = None, campaign_id: CampaignQuery = 0) -> object:
+    return service.progress(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+
+
+@router.get("/to-visit", response_model=ToVisitOut)
+def to_visit(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    unit_id: UnitQuery = None,
+    campaign_id: CampaignQuery = 0,
+    reason: ReasonQuery = None,
+) -> object:
+    return service.to_visit(
+        session,
+        scope=scope,
+        unit_id=unit_id,
+        campaign_id=campaign_id,
+        reason=reason,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def _export_route(kind: str, path: str, file_format: str) -> None:
+    @router.get(f"/{path}.{file_format}", response_class=Response, name=f"export_{kind}_{file_format}")
+    def export(
+        session: SessionDep,
+        user: CurrentUser,
+        scope: ScopeDep,
+        unit_id: UnitQuery = None,
+        campaign_id: CampaignQuery = 0,
+        reason: ReasonQuery = None,
+    ) -> Response:
+        return _file(
+            service.export(
+                session,
+                actor=user,
+                scope=scope,
+                kind=kind,
+                file_format=file_format,
+                unit_id=unit_id,
+                campaign_id=campaign_id,
+                reason=reason,
+            )
+        )
+
+
+for _kind, _path in (("coverage", "coverage"), ("progress", "progress"), ("to_visit", "to-visit")):
+    for _format in ("xlsx", "csv"):
+        _export_route(_kind, _path, _format)

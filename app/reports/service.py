@@ -1,0 +1,565 @@
+"""Coverage, daily progress and the households still to visit, for one unit and one campaign.
+
+Coverage and progress read only the aggregate rows maintained on write (`unit_coverage`,
+`unit_skill`, `unit_milestone`, `unit_daily`): a province answers from a few dozen rows looked up by
+primary key, never from a GROUP BY over visits. A unit without a row has zeros. Definitions are
+those of `app.visits.derived` (DESIGN §6): visited = at least one `met` visit counted for the
+campaign; covered = at least the campaign's threshold (1 or 2) of people proficient in all five.
+The households total is a property of the unit, not of a campaign: it always comes from the
+all-time row (campaign 0).
+
+The to-visit list is per household and reads `household_status` (also derived on write).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from app.auth.scope import Scope
+from app.errors import Invalid, NotFound
+from app.models import (
+    ALL_TIME,
+    AdminUnit,
+    Campaign,
+    ExportLog,
+    Household,
+    HouseholdStatus,
+    Milestone,
+    Skill,
+    SkillLabel,
+    UnitCoverage,
+    UnitDaily,
+    UnitMilestone,
+    UnitSkill,
+    User,
+)
+from app.models.base import utcnow
+from app.reports import exports
+from app.reports.schemas import (
+    CampaignRef,
+    CoverageFigures,
+    CoverageOut,
+    DayFigures,
+    LabelOut,
+    MilestoneFigures,
+    ProgressOut,
+    SkillFigures,
+    Target,
+    ToVisitItem,
+    ToVisitOut,
+    UnitRef,
+)
+
+COVERAGE_COUNTS = (
+    "households",
+    "households_visited",
+    "households_covered_1",
+    "households_covered_2",
+    "households_not_home",
+    "households_declined",
+    "households_moved",
+    "visits",
+    "people",
+    "people_taught",
+    "people_proficient_all",
+)
+# An all-time progress chart never spans more than this (a stray 2020 visit must not draw 2,000 days).
+MAX_DAYS = 400
+
+
+class UnitNotFound(NotFound):
+    code = "unit_not_found"
+    message_vi = "Không tìm thấy đơn vị hành chính."
+    message_en = "Administrative unit not found."
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign_not_found"
+    message_vi = "Không tìm thấy chiến dịch."
+    message_en = "Campaign not found."
+
+
+class UnitRequired(Invalid):
+    code = "unit_required"
+    message_vi = "Hãy chọn đơn vị cần xem báo cáo."
+    message_en = "Choose the unit to report on."
+
+
+def pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def unit_ref(unit: AdminUnit) -> UnitRef:
+    return UnitRef(id=unit.id or 0, level=unit.level, code=unit.code, name=unit.name)
+
+
+def path_ids(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+def resolve(
+    session: Session, *, scope: Scope, unit_id: int | None, campaign_id: int
+) -> tuple[AdminUnit, Campaign | None]:
+    """The unit (the official's own when not given) and the campaign, or an error the user can read."""
+    if unit_id is None:
+        unit_id = scope.user.unit_id
+        if unit_id is None:
+            raise UnitRequired()
+    unit = session.get(AdminUnit, unit_id)
+    if unit is None:
+        raise UnitNotFound(details={"unit_id": unit_id})
+    scope.require_unit(unit)
+    campaign = None
+    if campaign_id != ALL_TIME:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise CampaignNotFound(details={"campaign_id": campaign_id})
+    return unit, campaign
+
+
+def _campaign_ref(campaign: Campaign | None) -> CampaignRef | None:
+    if campaign is None:
+        return None
+    return CampaignRef(
+        id=campaign.id or 0,
+        name=campaign.name,
+        unit_id=campaign.unit_id,
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+        covered_threshold=campaign.covered_threshold,
+    )
+
+
+def ancestors(session: Session, unit: AdminUnit) -> list[UnitRef]:
+    """Province first, down to the parent: the breadcrumb (unit names are public data)."""
+    ids = path_ids(unit.path)[:-1]
+    if not ids:
+        return []
+    rows = {u.id: u for u in session.exec(select(AdminUnit).where(col(AdminUnit.id).in_(ids))).all()}
+    return [unit_ref(rows[i]) for i in ids if i in rows]
+
+
+def catalogue(session: Session, unit: AdminUnit) -> tuple[list[LabelOut], list[LabelOut]]:
+    """Skills and milestones in the words of the unit's province (its own labels and milestones)."""
+    province_id = path_ids(unit.path)[0] if unit.path else 0
+    own = {
+        r.skill_id: r for r in session.exec(select(SkillLabel).where(SkillLabel.province_unit_id == province_id)).all()
+    }
+    skills = []
+    for s in session.exec(select(Skill).order_by(col(Skill.position))).all():
+        label = own.get(s.id)
+        skills.append(
+            LabelOut(
+                id=s.id,
+                label_vi=label.label_vi if label else s.label_vi,
+                label_en=label.label_en if label else s.label_en,
+            )
+        )
+    milestones = session.exec(
+        select(Milestone)
+        .where(
+            col(Milestone.is_active),
+            col(Milestone.province_unit_id).is_(None) | (col(Milestone.province_unit_id) == province_id),
+        )
+        .order_by(col(Milestone.province_unit_id).is_not(None), col(Milestone.position), col(Milestone.id))
+    ).all()
+    return skills, [LabelOut(id=m.id, label_vi=m.label_vi, label_en=m.label_en) for m in milestones]
+
+
+def _figures(
+    unit: AdminUnit,
+    threshold: int,
+    counts: dict[str, int],
+    households: int,
+    people: int,
+    skills: list[LabelOut],
+    skill_rows: dict[str, UnitSkill],
+    milestones: list[LabelOut],
+    milestone_rows: dict[str, int],
+) -> CoverageFigures:
+    visited = counts.get("households_visited", 0)
+    covered = counts.get(f"households_covered_{threshold}", 0)
+    proficient = counts.get("people_proficient_all", 0)
+    return CoverageFigures(
+        unit=unit_ref(unit),
+        households=households,
+        households_visited=visited,
+        visited_pct=pct(visited, households),
+        households_covered=covered,
+        covered_pct=pct(covered, households),
+        households_covered_1=counts.get("households_covered_1", 0),
+        households_covered_2=counts.get("households_covered_2", 0),
+        households_to_visit=max(households - visited, 0),
+        households_not_home=counts.get("households_not_home", 0),
+        households_declined=counts.get("households_declined", 0),
+        households_moved=counts.get("households_moved", 0),
+        visits=counts.get("visits", 0),
+        people=people,
+        people_taught=counts.get("people_taught", 0),
+        people_proficient_all=proficient,
+        proficient_all_pct=pct(proficient, people),
+        skills=[
+            SkillFigures(
+                skill_id=s.id,
+                people_taught=r.people_taught if (r := skill_rows.get(s.id)) else 0,
+                people_proficient=r.people_proficient if r else 0,
+            )
+            for s in skills
+        ],
+        milestones=[MilestoneFigures(milestone_id=m.id, people=milestone_rows.get(m.id, 0)) for m in milestones],
+    )
+
+
+def threshold_of(campaign: Campaign | None) -> int:
+    return campaign.covered_threshold if campaign is not None and campaign.covered_threshold == 2 else 1
+
+
+def _coverage_for(
+    session: Session,
+    units: list[AdminUnit],
+    campaign: Campaign | None,
+    skills: list[LabelOut],
+    milestones: list[LabelOut],
+) -> list[CoverageFigures]:
+    """Figures for each unit, from its aggregate rows only (three primary-key lookups in all)."""
+    ids = [u.id for u in units]
+    campaign_id = campaign.id if campaign is not None else ALL_TIME
+    assert campaign_id is not None
+    coverage: dict[tuple[int, int], UnitCoverage] = {
+        (r.unit_id, r.campaign_id): r
+        for r in session.exec(
+            select(UnitCoverage).where(
+                col(UnitCoverage.unit_id).in_(ids), col(UnitCoverage.campaign_id).in_({ALL_TIME, campaign_id})
+            )
+        ).all()
+    }
+    skill_rows: dict[int, dict[str, UnitSkill]] = {}
+    for r in session.exec(
+        select(UnitSkill).where(col(UnitSkill.unit_id).in_(ids), UnitSkill.campaign_id == campaign_id)
+    ).all():
+        skill_rows.setdefault(r.unit_id, {})[r.skill_id] = r
+    milestone_rows: dict[int, dict[str, int]] = {}
+    for m in session.exec(
+        select(UnitMilestone).where(col(UnitMilestone.unit_id).in_(ids), UnitMilestone.campaign_id == campaign_id)
+    ).all():
+        milestone_rows.setdefault(m.unit_id, {})[m.milestone_id] = m.people
+    threshold = threshold_of(campaign)
+    out = []
+    for unit in units:
+        assert unit.id is not None
+        base = coverage.get((unit.id, ALL_TIME))
+        row = coverage.get((unit.id, campaign_id))
+        counts = {name: getattr(row, name) for name in COVERAGE_COUNTS} if row is not None else {}
+        out.append(
+            _figures(
+                unit,
+                threshold,
+                counts,
+                households=base.households if base else 0,
+                people=base.people if base else 0,
+                skills=skills,
+                skill_rows=skill_rows.get(unit.id, {}),
+                milestones=milestones,
+                milestone_rows=milestone_rows.get(unit.id, {}),
+            )
+        )
+    return out
+
+
+def children_of(session: Session, unit: AdminUnit) -> list[AdminUnit]:
+    return list(
+        session.exec(
+            select(AdminUnit).where(AdminUnit.parent_id == unit.id).order_by(col(AdminUnit.code), col(AdminUnit.name))
+        )
+    )
+
+
+def coverage(session: Session, *, scope: Scope, unit_id: int | None, campaign_id: int = ALL_TIME) -> CoverageOut:
+    """The unit's totals and one row per child unit (its districts, communes or hamlets)."""
+    unit, campaign = resolve(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+    children = children_of(session, unit)
+    skills, milestones = catalogue(session, unit)
+    figures = _coverage_for(session, [unit, *children], campaign, skills, milestones)
+    threshold = threshold_of(campaign)
+    totals = figures[0]
+    return CoverageOut(
+        unit=unit_ref(unit),
+        ancestors=ancestors(session, unit),
+        campaign=_campaign_ref(campaign),
+        covered_threshold=threshold,
+        target=Target(
+            households=totals.households,
+            covered_threshold=threshold,
+            people_proficient_all=totals.households * threshold,
+        ),
+        skills=skills,
+        milestones=milestones,
+        totals=totals,
+        child_level=children[0].level if children else None,
+        children=figures[1:],
+        generated_at=utcnow(),
+    )
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def progress(session: Session, *, scope: Scope, unit_id: int | None, campaign_id: int = ALL_TIME) -> ProgressOut:
+    """One row per day of the campaign (all time: from the first to the last active day), per day and
+    cumulative. Each household is counted on the day it was first visited / first covered."""
+    unit, campaign = resolve(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+    assert unit.id is not None
+    scope_id = campaign.id if campaign is not None else ALL_TIME
+    threshold = threshold_of(campaign)
+    base = session.get(UnitCoverage, (unit.id, ALL_TIME))
+    households = base.households if base else 0
+    rows = {
+        r.day: r
+        for r in session.exec(
+            select(UnitDaily).where(UnitDaily.unit_id == unit.id, UnitDaily.campaign_id == scope_id)
+        ).all()
+    }
+    if campaign is not None:
+        first, last = campaign.starts_on, campaign.ends_on
+    elif rows:
+        first, last = min(rows), max(rows)
+        first = max(first, last - timedelta(days=MAX_DAYS - 1))
+    else:
+        first, last = date.today(), date.today() - timedelta(days=1)  # no days
+    # Days before the window (a long all-time history) still count towards the running totals.
+    running = {"visits": 0, "households_visited": 0, "covered": 0, "people_proficient_all": 0}
+    days: list[DayFigures] = []
+
+    def add(r: UnitDaily) -> tuple[int, int, int, int]:
+        covered = r.households_covered_2 if threshold == 2 else r.households_covered_1
+        running["visits"] += r.visits
+        running["households_visited"] += r.households_visited
+        running["covered"] += covered
+        running["people_proficient_all"] += r.people_proficient_all
+        return r.visits, r.households_visited, covered, r.people_proficient_all
+
+    for day in sorted(d for d in rows if d < first):
+        add(rows[day])
+    for day in _days(first, last):
+        r = rows.get(day)
+        visits, visited, covered, proficient = add(r) if r is not None else (0, 0, 0, 0)
+        days.append(
+            DayFigures(
+                day=day,
+                visits=visits,
+                households_visited=visited,
+                households_covered=covered,
+                people_proficient_all=proficient,
+                cumulative_visits=running["visits"],
+                cumulative_households_visited=running["households_visited"],
+                cumulative_households_covered=running["covered"],
+                cumulative_people_proficient_all=running["people_proficient_all"],
+                cumulative_visited_pct=pct(running["households_visited"], households),
+                cumulative_covered_pct=pct(running["covered"], households),
+            )
+        )
+    return ProgressOut(
+        unit=unit_ref(unit),
+        ancestors=ancestors(session, unit),
+        campaign=_campaign_ref(campaign),
+        covered_threshold=threshold,
+        households=households,
+        days=days,
+        generated_at=utcnow(),
+    )
+
+
+def _reason(threshold: int) -> Any:
+    """Why a household still needs a call; NULL when it needs none (covered, or moved away).
+
+    not_visited: no visit counted for the campaign yet; not_home / declined: the latest visit's
+    outcome; not_covered: someone was met but fewer than the threshold are proficient in all five.
+    """
+    covered = HouseholdStatus.covered_2_on if threshold == 2 else HouseholdStatus.covered_1_on
+    return case(
+        (func.coalesce(HouseholdStatus.visits, 0) == 0, "not_visited"),
+        (col(covered).is_not(None), None),
+        (col(HouseholdStatus.last_outcome) == "not_home", "not_home"),
+        (col(HouseholdStatus.last_outcome) == "declined", "declined"),
+        (col(HouseholdStatus.visited_on).is_not(None), "not_covered"),
+        else_=None,
+    )
+
+
+def to_visit(
+    session: Session,
+    *,
+    scope: Scope,
+    unit_id: int | None,
+    campaign_id: int = ALL_TIME,
+    reason: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> ToVisitOut:
+    """Households still to visit or to revisit inside the unit, hamlet by hamlet, with the reason.
+
+    This lists personal data (head of household, address): scoped like everything else.
+    """
+    unit, campaign = resolve(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+    threshold = threshold_of(campaign)
+    scope_id = campaign.id if campaign is not None else ALL_TIME
+    reason_expr = _reason(threshold)
+    why = reason_expr.label("reason")
+
+    def joined(stmt: Any) -> Any:
+        return (
+            stmt.select_from(Household)
+            .join(AdminUnit, col(AdminUnit.id) == Household.hamlet_id)
+            .join(
+                HouseholdStatus,
+                (col(HouseholdStatus.household_id) == Household.id) & (col(HouseholdStatus.campaign_id) == scope_id),
+                isouter=True,
+            )
+            .where(col(Household.deleted_at).is_(None), col(AdminUnit.path).startswith(unit.path))
+        )
+
+    counts = {
+        r: int(n)
+        for r, n in session.execute(joined(select(why, func.count())).group_by(reason_expr)).all()
+        if r is not None
+    }
+    total = sum(counts.values()) if reason is None else counts.get(reason, 0)
+    stmt = joined(select(Household, HouseholdStatus, AdminUnit, why)).where(
+        reason_expr.is_not(None) if reason is None else (reason_expr == reason)
+    )
+    stmt = stmt.order_by(AdminUnit.code, Household.address, Household.head_name, Household.id).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = session.execute(stmt).all()
+    items = [
+        ToVisitItem(
+            household_id=str(h.id),
+            hamlet=unit_ref(hamlet),
+            head_name=h.head_name,
+            address=h.address,
+            member_count=h.member_count,
+            reason=r,
+            visits=s.visits if s else 0,
+            last_outcome=s.last_outcome if s else None,
+            last_visit_at=s.last_visit_at if s else None,
+            proficient_people=s.proficient_people if s else 0,
+        )
+        for h, s, hamlet, r in rows
+    ]
+    return ToVisitOut(
+        unit=unit_ref(unit),
+        campaign=_campaign_ref(campaign),
+        covered_threshold=threshold,
+        counts=counts,
+        items=items,
+        total=total,
+        limit=limit if limit is not None else total,
+        offset=offset,
+    )
+
+
+def log_export(
+    session: Session,
+    *,
+    actor: User,
+    kind: str,
+    file_format: str,
+    unit_id: int,
+    campaign_id: int,
+    row_count: int,
+    personal_data: bool,
+) -> ExportLog:
+    """Record an export in the request's own transaction: no file leaves without its log row."""
+    assert actor.id is not None
+    entry = ExportLog(
+        user_id=actor.id,
+        kind=kind,
+        file_format=file_format,
+        unit_id=unit_id,
+        campaign_id=campaign_id or None,
+        row_count=row_count,
+        personal_data=personal_data,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+# A to-visit list longer than this is for a smaller unit (xlsx stops at 1,048,576 rows anyway).
+MAX_EXPORT_ROWS = 300_000
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+class ExportTooLarge(Invalid):
+    code = "export_too_large"
+    message_vi = "Danh sách quá dài để xuất một lần. Hãy chọn đơn vị nhỏ hơn (xã hoặc thôn/ấp)."
+    message_en = "The list is too long to export at once. Choose a smaller unit (commune or hamlet)."
+
+
+@dataclass
+class ExportFile:
+    content: bytes
+    filename: str
+    media_type: str
+    rows: int
+
+
+def export(
+    session: Session,
+    *,
+    actor: User,
+    scope: Scope,
+    kind: str,
+    file_format: str,
+    unit_id: int | None,
+    campaign_id: int = ALL_TIME,
+    reason: str | None = None,
+) -> ExportFile:
+    """Build a report file (kind: coverage | progress | to_visit) and log it in the same transaction."""
+    content: bytes
+    if kind == "coverage":
+        report = coverage(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+        if file_format == "xlsx":
+            daily = progress(session, scope=scope, unit_id=report.unit.id, campaign_id=campaign_id)
+            content, rows = exports.coverage_xlsx(report, daily)
+        else:
+            content, rows = exports.coverage_csv(report)
+        unit = report.unit
+    elif kind == "progress":
+        daily = progress(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+        content, rows = exports.progress_xlsx(daily) if file_format == "xlsx" else exports.progress_csv(daily)
+        unit = daily.unit
+    else:
+        head = to_visit(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, reason=reason, limit=0)
+        if head.total > MAX_EXPORT_ROWS:
+            raise ExportTooLarge(details={"rows": head.total, "max_rows": MAX_EXPORT_ROWS})
+        listing = to_visit(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, reason=reason, limit=None)
+        content, rows = exports.to_visit_xlsx(listing) if file_format == "xlsx" else exports.to_visit_csv(listing)
+        unit = listing.unit
+    log_export(
+        session,
+        actor=actor,
+        kind=kind,
+        file_format=file_format,
+        unit_id=unit.id,
+        campaign_id=campaign_id,
+        row_count=rows,
+        personal_data=kind == "to_visit",
+    )
+    return ExportFile(
+        content=content,
+        filename=exports.filename(kind.replace("_", "-"), unit.code, campaign_id, file_format),
+        media_type=MEDIA_TYPES[file_format],
+        rows=rows,
+    )
