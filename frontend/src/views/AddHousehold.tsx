@@ -71,7 +71,7 @@ export function AddHousehold() {
         </label>
         <label>
           {t('head_name')}
-          <input name="head_name" required maxLength={200} value={head} onInput={(e) => setHead(e.currentTarget.value)} />
+          <input name="head_name" required maxLength={120} value={head} onInput={(e) => setHead(e.currentTarget.value)} />
         </label>
         <label>
           {t('address')}

@@ -136,7 +136,7 @@ export function PersonFields(props: {
     <div class="person-fields">
       <label>
         {t('full_name_optional')}
-        <input type="text" value={props.namesAllowed ? props.name : ''} disabled={!props.namesAllowed} maxLength={200} onInput={(e) => props.setName(e.currentTarget.value)} />
+        <input type="text" value={props.namesAllowed ? props.name : ''} disabled={!props.namesAllowed} maxLength={120} onInput={(e) => props.setName(e.currentTarget.value)} />
       </label>
       {!props.namesAllowed && <p class="muted small">{t('consent_needed_for_names')}</p>}
       <label>

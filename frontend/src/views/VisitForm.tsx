@@ -239,7 +239,7 @@ export function VisitForm({ householdId }: { householdId: string }) {
 
         <label>
           {t('notes')}
-          <textarea name="notes" rows={2} maxLength={2000} value={state.notes} onInput={(e) => update({ notes: e.currentTarget.value })} />
+          <textarea name="notes" rows={2} maxLength={1000} value={state.notes} onInput={(e) => update({ notes: e.currentTarget.value })} />
         </label>
         {error && (
           <p class="notice bad" role="alert" data-testid="save-error">

@@ -1,0 +1,230 @@
+"""Browser tests: a real uvicorn on 127.0.0.1 with its own SQLite file, the built PWA, Debian's Chromium.
+
+The PWA is built once per run (or taken from frontend/dist when it is newer than the sources, as
+`make frontend` leaves it); each test gets its own copy of it so a test can "deploy" a new build.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.auth.scope import scope_for
+from app.cli import run_migrations
+from app.db import make_engine
+from app.households import service as households
+from app.households.schemas import HouseholdIn, PersonIn
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE_VIEWPORT = {"width": 360, "height": 640}
+
+
+def _newest_source_mtime() -> float:
+    paths = [FRONTEND / "index.html", FRONTEND / "vite.config.ts", FRONTEND / "package.json"]
+    paths += [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
+    paths += [p for p in (FRONTEND / "public").rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in paths)
+
+
+def build_frontend(out_dir: Path | None = None, build_id: str | None = None) -> Path:
+    env = {**os.environ, "TUNGNHA_BUILD_ID": build_id or uuid.uuid4().hex}
+    cmd = ["npm", "run", "build", "--silent"]
+    if out_dir is not None:
+        cmd += ["--", "--outDir", str(out_dir), "--emptyOutDir"]
+    subprocess.run(cmd, cwd=FRONTEND, env=env, check=True, stdout=subprocess.DEVNULL)
+    return out_dir or FRONTEND / "dist"
+
+
+@pytest.fixture(scope="session")
+def built_dist() -> Path:
+    dist = FRONTEND / "dist"
+    index = dist / "index.html"
+    if not index.exists() or index.stat().st_mtime < _newest_source_mtime():
+        if not (FRONTEND / "node_modules").exists():
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)
+        build_frontend()
+    return dist
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Seed:
+    phone: str
+    user_id: int
+    hamlet_id: int
+    other_hamlet_id: int
+    household_ids: list[str] = field(default_factory=list)
+    single_person_household: str = ""
+    single_person: str = ""
+
+
+def seed(engine: Engine) -> Seed:
+    with Session(engine) as session:
+        tree = factories.make_tree(session)
+        volunteer = factories.make_user(
+            session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet, tree.other_hamlet], name="Lê Thị Hoa"
+        )
+        factories.make_team(session, unit=tree.commune, members=[volunteer])
+        today = date.today()
+        factories.make_campaign(session, unit=tree.commune, starts_on=today - timedelta(days=3), ends_on=today + timedelta(days=7))
+        scope = scope_for(session, volunteer)
+        result = Seed(volunteer.phone, volunteer.id, tree.hamlet.id, tree.other_hamlet.id)  # type: ignore[arg-type]
+        names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Đặng Văn Em", "Võ Thị Phương"]
+        for i, name in enumerate(names):
+            hamlet = tree.hamlet if i < 4 else tree.other_hamlet
+            hid = uuid.uuid4()
+            households.upsert_household(
+                session,
+                actor=volunteer,
+                scope=scope,
+                data=HouseholdIn(id=hid, hamlet_id=hamlet.id, address=f"Số {i + 1}, đường 30/4", head_name=name, member_count=1),
+            )
+            result.household_ids.append(str(hid))
+            if i == 0:
+                pid = uuid.uuid4()
+                households.upsert_person(
+                    session,
+                    actor=volunteer,
+                    scope=scope,
+                    data=PersonIn(id=pid, household_id=hid, full_name=name, birth_year=1968, sex="male"),
+                )
+                result.single_person_household, result.single_person = str(hid), str(pid)
+        session.commit()
+        return result
+
+
+@dataclass
+class Server:
+    url: str
+    engine: Engine
+    seed: Seed
+    dist: Path
+    process: subprocess.Popen  # type: ignore[type-arg]
+
+
+def start_server(db_url: str, dist: Path, log: Path) -> subprocess.Popen:  # type: ignore[type-arg]
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "FRONTEND_DIST": str(dist),
+        "ENVIRONMENT": "test",
+        "SECRET_KEY": "e2e-secret",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                process.url = url  # type: ignore[attr-defined]
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("uvicorn did not start")
+
+
+@pytest.fixture
+def server(tmp_path: Path, built_dist: Path) -> Iterator[Server]:
+    db_url = f"sqlite:///{tmp_path}/e2e.db"
+    run_migrations(db_url)
+    engine = make_engine(db_url)
+    seeded = seed(engine)
+    dist = tmp_path / "dist"
+    shutil.copytree(built_dist, dist)
+    process = start_server(db_url, dist, tmp_path / "uvicorn.log")
+    try:
+        yield Server(process.url, engine, seeded, dist, process)  # type: ignore[attr-defined]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def open_browser(playwright_driver, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Open (or reopen) a persistent Chromium profile: its IndexedDB and service worker survive a close."""
+    contexts = []
+    profile = tmp_path / "profile"
+
+    def launch():  # type: ignore[no-untyped-def]
+        context = playwright_driver.chromium.launch_persistent_context(  # type: ignore[attr-defined]
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=PHONE_VIEWPORT,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="vi-VN",
+            timezone_id="Asia/Ho_Chi_Minh",
+            service_workers="allow",
+            accept_downloads=True,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield launch
+    for context in contexts:
+        try:
+            context.close()
+        except Exception:
+            pass
+
+
+def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)

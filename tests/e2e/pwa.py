@@ -1,0 +1,114 @@
+"""Steps a volunteer takes in the PWA, shared by the browser tests."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests import factories
+
+
+def spaced(phone: str) -> str:
+    """`0912345678` typed the way people write it: `0912 345 678`."""
+    return f"{phone[:4]} {phone[4:7]} {phone[7:]}"
+
+
+def login(page: Page, url: str, phone: str, *, households: int) -> None:
+    page.goto(url + "/")
+    page.get_by_label("Số điện thoại").fill(spaced(phone))
+    page.get_by_label("Mật khẩu").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    rows = page.locator("[data-testid=household-list] li")
+    expect(rows).to_have_count(households, timeout=30_000)
+
+
+def wait_offline_ready(page: Page) -> None:
+    """The service worker has installed the app shell (precache complete)."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || true")
+
+
+def pending(page: Page) -> int:
+    text = page.get_by_test_id("pending-count").inner_text()
+    return int(re.search(r"(\d+)", text).group(1))  # type: ignore[union-attr]
+
+
+def expect_pending(page: Page, n: int, timeout: float = 30_000) -> None:
+    expect(page.get_by_test_id("pending-count")).to_have_text(re.compile(rf":\s*{n}$"), timeout=timeout)
+
+
+class Taps:
+    """Counts the taps a volunteer makes (the issue's ≤ 8 taps target)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.count = 0
+
+    def tap(self, locator) -> None:  # type: ignore[no-untyped-def]
+        locator.click()
+        self.count += 1
+
+
+def open_household(page: Page, head_name: str) -> None:
+    page.get_by_role("link", name=re.compile(head_name)).first.click()
+    expect(page.get_by_role("heading", name=head_name)).to_be_visible()
+
+
+def back_to_list(page: Page) -> None:
+    page.get_by_role("link", name="← Danh sách hộ").click()
+    expect(page.get_by_test_id("household-list")).to_be_visible()
+
+
+def log_not_home(page: Page, head_name: str) -> None:
+    open_household(page, head_name)
+    page.get_by_test_id("log-visit").click()
+    page.get_by_role("button", name="Không có nhà").click()
+    page.get_by_test_id("save-visit").click()
+    expect(page.get_by_test_id("visit-history").locator("li")).to_have_count(1)
+    back_to_list(page)
+
+
+def log_all_proficient_single_person(page: Page, head_name: str, screenshot=None) -> int:  # type: ignore[no-untyped-def]
+    """The fast path at the door: returns the number of taps after opening the household."""
+    open_household(page, head_name)
+    taps = Taps(page)
+    taps.tap(page.get_by_test_id("log-visit"))
+    taps.tap(page.get_by_role("button", name="Gặp được"))
+    taps.tap(page.get_by_label("Người dân đồng ý"))
+    taps.tap(page.get_by_role("button", name="★ Thành thạo cả 5"))
+    if screenshot:
+        screenshot()
+    taps.tap(page.get_by_test_id("save-visit"))
+    expect(page.get_by_test_id("visit-history").locator("li")).to_have_count(1)
+    expect(page.locator(".people .level", has_text="Thành thạo")).to_have_count(5)
+    back_to_list(page)
+    return taps.count
+
+
+def log_met_with_new_person(page: Page, head_name: str, person_name: str) -> None:
+    open_household(page, head_name)
+    page.get_by_test_id("log-visit").click()
+    page.get_by_role("button", name="Gặp được").click()
+    page.get_by_label("Người dân đồng ý").check()
+    page.get_by_role("button", name="+ Thêm người có mặt").click()
+    page.get_by_label("Họ tên (không bắt buộc)").fill(person_name)
+    page.get_by_label("Năm sinh").fill("1990")
+    group = page.get_by_role("group", name="Thanh toán trực tuyến")
+    group.get_by_role("button", name="Đã hướng dẫn").click()
+    page.get_by_test_id("save-visit").click()
+    expect(page.get_by_test_id("visit-history").locator("li")).to_have_count(1)
+    expect(page.get_by_text(person_name)).to_be_visible()
+    back_to_list(page)
+
+
+def add_household(page: Page, head_name: str, address: str) -> None:
+    page.get_by_test_id("add-household").click()
+    page.get_by_label("Tên chủ hộ").fill(head_name)
+    page.get_by_label("Địa chỉ").fill(address)
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_role("heading", name=head_name)).to_be_visible()
+    back_to_list(page)
+
+
+def sync_now(page: Page) -> None:
+    page.get_by_test_id("nav-sync").click()
+    page.get_by_test_id("sync-now").click()
