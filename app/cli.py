@@ -121,5 +121,79 @@ def add_hamlet(
         raise typer.Exit(1) from exc
 
 
+@app.command("import-households")
+def import_households(
+    file: Path,
+    commune: str = typer.Option(..., help="official code of the commune the households belong to"),
+    scheme: str = typer.Option("vn2004", help="vn2004 | vn2025"),
+    rows: str = typer.Option("new", help='rows to import: "new" (no problem found), "new,duplicate", "2,5-90"'),
+    dry_run: bool = typer.Option(False, "--dry-run", help="only check the file and print its problems"),
+) -> None:
+    """Import households from Excel (.xlsx) or CSV (same columns as the template); reruns change nothing."""
+    import time
+
+    from app.db import session_scope
+    from app.errors import AppError
+    from app.households import importer
+    from app.units import service as units
+
+    started = time.perf_counter()
+    try:
+        with session_scope() as session:
+            unit = units.get_by_code(session, scheme=scheme, level="commune", code=commune)
+            result = importer.analyse(session, commune=unit, content=file.read_bytes(), filename=file.name)
+            for r in result.rows:
+                for problem in r.errors + r.warnings:
+                    typer.echo(f"dòng {r.row}: {problem['message']}", err=True)
+            counts = result.counts()
+            typer.echo(
+                f"{len(result.rows)} dòng: mới {counts['new']}, có thể trùng {counts['duplicate']}, "
+                f"đã nhập {counts['already_imported']}, lỗi {counts['error']} "
+                f"(new/duplicate/already imported/error) — kiểm tra trong {time.perf_counter() - started:.2f} s"
+            )
+            if dry_run:
+                return
+            done = importer.insert_rows(
+                session, actor_id=None, commune=unit, rows=importer.parse_selection(rows, result.rows)
+            )
+    except AppError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(
+        f"Đã thêm {done.inserted} hộ, giữ nguyên {done.unchanged} (inserted/unchanged) "
+        f"trong {time.perf_counter() - started:.2f} s."
+    )
+
+
+@app.command("import-outbox")
+def import_outbox(file: Path) -> None:
+    """Apply a phone's exported outbox ("Xuất dữ liệu chưa đồng bộ") through the sync push path."""
+    from pydantic import ValidationError
+
+    from app.db import session_scope
+    from app.errors import AppError
+    from app.sync import service
+    from app.sync.schemas import OutboxExport
+
+    try:
+        export = OutboxExport.model_validate_json(file.read_bytes())
+    except (OSError, ValidationError) as exc:
+        typer.echo(f"Tệp không đọc được (cannot read the file): {exc}", err=True)
+        raise typer.Exit(1) from exc
+    try:
+        with session_scope() as session:
+            last_seq, results = service.import_outbox(session, export=export)
+    except AppError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    counts = service.status_counts(results)
+    typer.echo(f"{export.client_id} ({export.user_phone}): {len(results)} thao tác (mutations), last_seq {last_seq}")
+    for status in ("applied", "duplicate", "rejected", "retry"):
+        typer.echo(f"  {status}: {counts.get(status, 0)}")
+    for r in results:
+        if r.status in ("rejected", "retry"):
+            typer.echo(f"  seq {r.seq} {r.id}: {r.status} {r.code or ''} {r.message_en or ''}".rstrip())
+
+
 def main() -> None:
     app()

@@ -22,22 +22,30 @@ from app.campaigns.router import router as campaigns_router
 from app.skills.router import router as skills_router
 from app.teams.router import router as teams_router
 from app.users.router import router as users_router
+from app.households.import_router import router as household_import_router
+from app.households.importer import MAX_UPLOAD_BYTES
+
+
+UPLOAD_LIMITS = {"/api/v1/households/import/": MAX_UPLOAD_BYTES}
 
 
 class BodyLimit:
     """Refuse request bodies over the limit before they are read into memory."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Path prefix → limit, for uploads bigger than any JSON body (household import files).
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = next((n for p, n in self.larger.items() if scope["path"].startswith(p)), self.max_bytes)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+        if length is not None and length.isdigit() and int(length) > limit:
             await _too_large(scope, receive, send)
             return
         seen = 0
@@ -47,7 +55,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _BodyTooLarge()
             return message
 
@@ -93,6 +101,7 @@ def api_router() -> APIRouter:
     api.include_router(users_router)
     api.include_router(campaigns_router)
     api.include_router(skills_router)
+    api.include_router(household_import_router)
     return api
 
 
@@ -146,6 +155,6 @@ def create_app(*, engine: Engine | None = None, session_factory: SessionFactory 
             allow_headers=["*"],
         )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=UPLOAD_LIMITS)
     mount_frontend(app, Path(settings.frontend_dist))
     return app
