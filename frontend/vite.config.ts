@@ -39,7 +39,7 @@ export default defineConfig({
         // No runtimeCaching: /api is never cached by the service worker.
         runtimeCaching: [],
         cleanupOutdatedCaches: true,
-        clientsClaim: false,
+        clientsClaim: true,
         skipWaiting: false,
       },
     }),

@@ -16,7 +16,12 @@ if ('serviceWorker' in navigator) {
   const updateSW = registerSW({
     immediate: true,
     onNeedRefresh() {
-      offerUpdate(() => updateSW(true));
+      offerUpdate(async () => {
+        // workbox-window reloads only when this page was controlled at start; a page that installed
+        // the first service worker itself must reload when the new one takes over too.
+        navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
+        await updateSW(true);
+      });
     },
     onRegisteredSW(_url, registration) {
       if (!registration) return;

@@ -4,6 +4,7 @@ The PWA is built once per run (or taken from frontend/dist when it is newer than
 `make frontend` leaves it); each test gets its own copy of it so a test can "deploy" a new build.
 """
 
+import fcntl
 import os
 import shutil
 import socket
@@ -60,13 +61,16 @@ def build_frontend(out_dir: Path | None = None, build_id: str | None = None) -> 
 
 
 @pytest.fixture(scope="session")
-def built_dist() -> Path:
+def built_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = FRONTEND / "dist"
     index = dist / "index.html"
-    if not index.exists() or index.stat().st_mtime < _newest_source_mtime():
-        if not (FRONTEND / "node_modules").exists():
-            subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)
-        build_frontend()
+    # xdist workers share frontend/dist: one builds, the others wait for it.
+    with (tmp_path_factory.getbasetemp().parent / "tungnha-frontend-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not index.exists() or index.stat().st_mtime < _newest_source_mtime():
+            if not (FRONTEND / "node_modules").exists():
+                subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)
+            build_frontend()
     return dist
 
 
