@@ -121,6 +121,27 @@ def add_hamlet(
         raise typer.Exit(1) from exc
 
 
+@app.command("seed-demo")
+def seed_demo(scale: float = typer.Option(1.0, min=0.001, max=5.0, help="1.0: ~20,000 households")) -> None:
+    """Seed the Hậu Giang demo (idempotent: a rerun changes nothing) and print the demo accounts."""
+    import time
+
+    from app.db import session_scope
+    from app.demo import seed
+
+    started = time.perf_counter()
+    typer.echo("Dữ liệu mẫu Hậu Giang (demo data)…")
+    with session_scope() as session:
+        report = seed.seed_demo(session, scale=scale, progress=typer.echo)
+    inserted = ", ".join(f"{k} {v}" for k, v in report.inserted.items() if v) or "không có gì mới (nothing new)"
+    typer.echo(f"Đã thêm (inserted): {inserted}")
+    typer.echo("Tổng (totals): " + ", ".join(f"{k} {v}" for k, v in report.totals.items()))
+    typer.echo(f"Xong (done) trong {time.perf_counter() - started:.1f} s.")
+    typer.echo(f"\nTài khoản demo (demo accounts), mật khẩu (password) {seed.PASSWORD}:")
+    for phone, role, full_name, unit in report.accounts:
+        typer.echo(f"  {phone}  {role:<18} {full_name:<16} {unit}")
+
+
 @app.command("import-households")
 def import_households(
     file: Path,
@@ -193,6 +214,7 @@ def import_outbox(file: Path) -> None:
     for r in results:
         if r.status in ("rejected", "retry"):
             typer.echo(f"  seq {r.seq} {r.id}: {r.status} {r.code or ''} {r.message_en or ''}".rstrip())
+            typer.echo(str(r.details))
 
 
 def main() -> None:

@@ -16,12 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import Table, func, insert, literal, select, update
 from sqlmodel import Session, col
 
 from app.errors import Invalid
 from app.models import AdminUnit
-from app.models.base import utcnow
+from app.models.base import table_of, utcnow
 from app.models.units import SCHEME_2004, SCHEME_2025
 from app.text import fold, nfc
 
@@ -241,7 +241,7 @@ def _import_level(
     parent_of = {u.code: u.parent_code for u in wanted}
     paths: list[dict[str, Any]] = []
     if new_rows:
-        _bulk_insert(session, new_rows)
+        bulk_insert(session, table_of(AdminUnit), new_rows)
         fresh = session.execute(
             select(col(AdminUnit.id), col(AdminUnit.code)).where(
                 col(AdminUnit.scheme) == scheme, col(AdminUnit.level) == level, col(AdminUnit.path) == ""
@@ -276,9 +276,13 @@ def _move_descendants(session: Session, *, old: str, new: str, province_code: st
     )
 
 
-def _bulk_insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """COPY on PostgreSQL (one round trip, no statement to parse per chunk), executemany on SQLite."""
-    table = AdminUnit.metadata.tables["admin_unit"]
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """COPY on PostgreSQL (one stream, no statement to parse per chunk), executemany on SQLite.
+
+    Every row must have the same keys, and every value its final Python type: nothing is defaulted.
+    """
+    if not rows:
+        return
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         for chunk in _chunks(rows, CHUNK):
