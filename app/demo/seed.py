@@ -141,7 +141,7 @@ def seed_demo(session: Session, *, scale: float = 1.0, progress: Progress | None
         _ensure_area_versions(session, hamlets, report)
     with step("chiến dịch (campaign)"):
         campaign = _ensure_campaign(session, province, report)
-        _set_household_counts(session, province, [ALL_TIME, campaign.id or 0])
+        _set_household_counts(session, province)
     with step("lượt thăm qua dịch vụ ghi nhận (visits through the visit service)"):
         _ensure_visits(session, plan, campaign, scale, report, say)
     report.totals = _totals(session, province, campaign)
@@ -541,12 +541,13 @@ def _ensure_campaign(session: Session, province: AdminUnit, report: SeedReport) 
     return campaign
 
 
-def _set_household_counts(session: Session, province: AdminUnit, campaign_ids: list[int]) -> None:
+def _set_household_counts(session: Session, province: AdminUnit) -> None:
     """Set `households` and `people` of every unit in the province from the rows themselves.
 
-    The visit service keeps these up to date as households change (under campaign 0); rows inserted in
-    bulk bypass it, so the demo counts them once, SQL first: one GROUP BY per table, rolled up the tree.
-    The campaign's own row carries the same totals so a campaign report has its denominator too.
+    The household service keeps these up to date as households change; rows inserted in bulk bypass
+    it, so the demo counts them once, SQL first: one GROUP BY per table, rolled up the tree. They live
+    in the all-time row (campaign 0) only: a unit's households do not depend on the campaign, and the
+    reports read the total from there, so a campaign row carrying its own copy would only drift.
     """
     live = (Household.province_code == PROVINCE, col(Household.deleted_at).is_(None))
     per_hamlet_households = dict(
@@ -580,9 +581,8 @@ def _set_household_counts(session: Session, province: AdminUnit, campaign_ids: l
         set_={"households": stmt.excluded.households, "people": stmt.excluded.people},
     )
     rows = [
-        {"unit_id": unit_id, "campaign_id": campaign_id, "households": h, "people": p}
+        {"unit_id": unit_id, "campaign_id": ALL_TIME, "households": h, "people": p}
         for unit_id, (h, p) in sorted(totals.items())
-        for campaign_id in campaign_ids
     ]
     defaults = {c.name: 0 for c in table.columns if c.name not in ("unit_id", "campaign_id")}
     session.execute(stmt, [{**defaults, **r} for r in rows])
