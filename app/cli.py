@@ -214,7 +214,6 @@ def import_outbox(file: Path) -> None:
     for r in results:
         if r.status in ("rejected", "retry"):
             typer.echo(f"  seq {r.seq} {r.id}: {r.status} {r.code or ''} {r.message_en or ''}".rstrip())
-            typer.echo(str(r.details))
 
 
 def main() -> None:

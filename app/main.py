@@ -15,6 +15,7 @@ from app.config import get_settings
 from app.db import SessionFactory, backend_name, get_engine, session_scope
 from app.errors import error_response, install_error_handlers
 from app.households.router import router as households_router
+from app.sync.router import router as sync_router
 from app.reports.router import router as reports_router
 from app.units.router import router as units_router
 from app.visits.router import router as visits_router
@@ -95,6 +96,7 @@ def api_router() -> APIRouter:
     api.include_router(auth_router)
     api.include_router(households_router)
     api.include_router(visits_router)
+    api.include_router(sync_router)
     api.include_router(reports_router)
     api.include_router(units_router)
     api.include_router(teams_router)

@@ -63,8 +63,13 @@ def reset_database(engine: Engine) -> None:
     """Empty every table but the seeded catalogue (for tests that must really commit)."""
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            # CASCADE also empties milestone (it references admin_unit): keep the national ones.
+            milestones = metadata.tables["milestone"]
+            national = conn.execute(milestones.select().where(milestones.c.province_unit_id.is_(None))).mappings().all()
             names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in KEEP_ROWS)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            if national:
+                conn.execute(milestones.insert().values([dict(m) for m in national]))
         else:
             for table in reversed(metadata.sorted_tables):
                 if table.name not in KEEP_ROWS:

@@ -17,6 +17,7 @@ from app.models import (
     AdminUnit,
     AreaVersion,
     Household,
+    HouseholdDeparture,
     HouseholdHistory,
     HouseholdStatus,
     Person,
@@ -203,6 +204,7 @@ def upsert_household(session: Session, *, actor: User, scope: Scope, data: House
     if all(getattr(existing, k) == v for k, v in values.items()):
         return existing, False
     change = Recompute(session, existing)
+    was_deleted = existing.deleted_at is not None
     _history(session, existing, actor)
     for k, v in values.items():
         setattr(existing, k, v)
@@ -214,7 +216,22 @@ def upsert_household(session: Session, *, actor: User, scope: Scope, data: House
     existing.version = version
     if existing.hamlet_id != change.before_hamlet:
         _move_people(session, existing, version)
+        _record_departure(session, existing, change.before_hamlet)
+    elif was_deleted != (existing.deleted_at is not None):
+        # Phones drop its people and visits with it, or get them back when it is restored.
+        _move_people(session, existing, version)
     return existing, False
+
+
+def _record_departure(session: Session, household: Household, hamlet_id: int) -> None:
+    """Phones of the hamlet it left must drop it: they pull this row as a tombstone."""
+    version = bump_area_version(session, hamlet_id)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(HouseholdDeparture.__table__).values(  # type: ignore[attr-defined]
+        hamlet_id=hamlet_id, household_id=household.id, version=version
+    )
+    session.execute(stmt.on_conflict_do_update(index_elements=["hamlet_id", "household_id"], set_={"version": version}))
 
 
 def _move_people(session: Session, household: Household, version: int) -> None:

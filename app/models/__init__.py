@@ -5,7 +5,7 @@ from app.models.audit import ExportLog
 from app.models.campaigns import ALL_TIME, Campaign, CampaignUnit
 from app.models.households import AreaVersion, Household, HouseholdHistory, Person
 from app.models.skills import Milestone, Skill, SkillLabel
-from app.models.sync import SyncClient
+from app.models.sync import HouseholdDeparture, SyncClient
 from app.models.teams import Team, TeamMember
 from app.models.units import AdminUnit
 from app.models.users import LoginThrottle, User, VolunteerArea
@@ -26,6 +26,7 @@ __all__ = [
     "CampaignUnit",
     "ExportLog",
     "Household",
+    "HouseholdDeparture",
     "HouseholdHistory",
     "HouseholdStatus",
     "LoginThrottle",

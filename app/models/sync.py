@@ -1,5 +1,7 @@
+import uuid
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -16,3 +18,15 @@ class SyncClient(SQLModel, table=True):
     last_seq: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     last_push_at: datetime | None = None
+
+
+class HouseholdDeparture(SQLModel, table=True):
+    """A household that moved out of a hamlet. Pulls of that hamlet send its tombstone at `version`
+    (the hamlet's version in the move's transaction), so no phone keeps a household that left its area."""
+
+    __tablename__ = "household_departure"
+    __table_args__ = (Index("ix_household_departure_hamlet_id_version", "hamlet_id", "version"),)
+
+    hamlet_id: int = Field(foreign_key="admin_unit.id", primary_key=True)
+    household_id: uuid.UUID = Field(foreign_key="household.id", primary_key=True)
+    version: int

@@ -33,6 +33,7 @@ class MutationResult(BaseModel):
     code: str | None = None
     message: str | None = None  # Vietnamese
     message_en: str | None = None
+    details: Any = None  # rejected: what is wrong (for `invalid`, the fields and why)
 
 
 class PushOut(BaseModel):
@@ -55,3 +56,20 @@ class PullOut(BaseModel):
     cursor: str
     has_more: bool
     reset: bool
+
+
+class ExportedMutation(MutationIn):
+    # A newer PWA may add fields of its own to an exported entry (its state, the time it was saved).
+    model_config = ConfigDict(extra="ignore")
+
+
+class OutboxExport(BaseModel):
+    """The file a phone writes with "Xuất dữ liệu chưa đồng bộ" (docs/sync-v1.md, Outbox export)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    client_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    user_phone: str = Field(max_length=32)
+    exported_at: str | None = None
+    schema_version: int
+    mutations: list[ExportedMutation]
