@@ -27,6 +27,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import exists, literal
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -45,6 +47,7 @@ MAX_ROWS = 100_000
 MAX_UPLOAD_BYTES = 25_000_000
 CHUNK = 1000
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tungnha.vn/household-import")
+STATUS_COLUMNS = ["household_id", "campaign_id", "hamlet_id", "visits", "proficient_people", "version"]
 IMPORT_ROLES = ("commune_official", "district_official", "province_official", "admin")
 
 
@@ -235,12 +238,13 @@ class Row:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     household_id: uuid.UUID | None = None
     status: str = "new"  # new | duplicate | already_imported | error
+    name_key: str = ""
 
     def error(self, code: str, column: str, vi: str, en: str) -> None:
         self.errors.append({"code": code, "column": column, "message": vi, "message_en": en})
 
     def dup_key(self) -> tuple[int | None, str, str]:
-        return (self.hamlet_id, fold(self.head_name), fold(self.address))
+        return (self.hamlet_id, self.name_key, fold(self.address))
 
     def values(self) -> dict[str, Any]:
         return {
@@ -259,7 +263,8 @@ class Row:
 
 
 def household_id_for(hamlet_id: int, head_name: str, address: str, phone: str | None, member_count: int) -> uuid.UUID:
-    content = "\x1f".join((str(hamlet_id), nfc(head_name), nfc(address), phone or "", str(member_count)))
+    # The texts are already NFC (see _text): the same household in NFD gets the same id.
+    content = "\x1f".join((str(hamlet_id), head_name, address, phone or "", str(member_count)))
     return uuid.uuid5(NAMESPACE, content)
 
 
@@ -359,6 +364,7 @@ def check_rows(table: Table, columns: dict[str, int], hamlets: Hamlets) -> list[
         if row.errors:
             row.status = "error"
         else:
+            row.name_key = fold(row.head_name)
             assert row.hamlet_id is not None
             row.household_id = household_id_for(row.hamlet_id, row.head_name, row.address, row.phone, row.member_count)
         out.append(row)
@@ -373,7 +379,7 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 def mark_duplicates(session: Session, rows: list[Row], hamlet_ids: list[int]) -> None:
     """Already imported (same content, same id), or a likely duplicate: same folded head name and
     address in the same hamlet, earlier in the file or already in the database."""
-    ids = sorted({r.household_id for r in rows if r.household_id is not None})
+    ids = list({r.household_id for r in rows if r.household_id is not None})
     existing_ids: set[uuid.UUID] = set()
     for chunk in _chunks(ids):
         existing_ids.update(session.exec(select(Household.id).where(col(Household.id).in_(chunk))).all())
@@ -520,7 +526,7 @@ def parse_selection(selection: str, rows: list[Row]) -> list[Row]:
             details={"rows": missing[:100]},
         )
     chosen.update((n, by_number[n]) for n in wanted)
-    if not chosen:
+    if not chosen and not any(p.strip() in statuses for p in selection.split(",")):
         raise BadRowSelection(details={"selection": selection[:50]})
     bad = [{"row": r.row, "errors": r.errors} for r in chosen.values() if r.status == "error"]
     if bad:
@@ -557,7 +563,7 @@ def insert_rows(session: Session, *, actor_id: int | None, commune: AdminUnit, r
                 "province_code": commune.province_code,
                 "address": r.address,
                 "head_name": r.head_name,
-                "head_name_key": fold(r.head_name),
+                "head_name_key": r.name_key,
                 "phone": r.phone,
                 "member_count": r.member_count,
                 "latitude": None,
@@ -570,18 +576,21 @@ def insert_rows(session: Session, *, actor_id: int | None, commune: AdminUnit, r
             }
             for household_id, r in by_hamlet[hamlet_id].items()
         ]
-        added: list[uuid.UUID] = []
         for chunk in _chunks(new):
-            stmt = insert(households).on_conflict_do_nothing(index_elements=["id"]).returning(households.c.id)
-            added.extend(session.execute(stmt, chunk).scalars().all())
-        for chunk in _chunks(added):
+            # A plain executemany: a row already there (another import got there first) is skipped.
+            session.execute(insert(households).on_conflict_do_nothing(index_elements=["id"]), chunk)
+        # The households this import created are those of this version still without a status row.
+        h = households.alias("h")
+        fresh = core_select(h.c.id, literal(0), h.c.hamlet_id, literal(0), literal(0), literal(version)).where(
+            h.c.hamlet_id == hamlet_id,
+            h.c.version == version,
+            ~exists().where(statuses.c.household_id == h.c.id, statuses.c.campaign_id == 0),
+        )
+        added = list(
             session.execute(
-                statuses.insert(),
-                [
-                    {"household_id": hid, "campaign_id": 0, "hamlet_id": hamlet_id, "visits": 0, "version": version}
-                    for hid in chunk
-                ],
-            )
+                statuses.insert().from_select(STATUS_COLUMNS, fresh).returning(statuses.c.household_id)
+            ).scalars()
+        )
         if added:
             aggregates.add_delta(
                 session, aggregates.unit_chain(paths[hamlet_id]), Counter({("cov", 0, "households"): len(added)})
