@@ -5,7 +5,7 @@ from app.models.audit import ExportLog
 from app.models.campaigns import ALL_TIME, Campaign, CampaignUnit
 from app.models.households import AreaVersion, Household, HouseholdHistory, Person
 from app.models.skills import Milestone, Skill, SkillLabel
-from app.models.sync import HouseholdDeparture, SyncClient
+from app.models.sync import HouseholdDeparture, SyncClient, SyncRejection
 from app.models.teams import Team, TeamMember
 from app.models.units import AdminUnit
 from app.models.users import LoginThrottle, User, VolunteerArea
@@ -37,6 +37,7 @@ __all__ = [
     "Skill",
     "SkillLabel",
     "SyncClient",
+    "SyncRejection",
     "Team",
     "TeamMember",
     "UnitCoverage",

@@ -1,7 +1,8 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -30,3 +31,20 @@ class HouseholdDeparture(SQLModel, table=True):
     hamlet_id: int = Field(foreign_key="admin_unit.id", primary_key=True)
     household_id: uuid.UUID = Field(foreign_key="household.id", primary_key=True)
     version: int
+
+
+class SyncRejection(SQLModel, table=True):
+    """A mutation answered `rejected`. Kept so that a resend after a lost response is answered with
+    the same rejection, not `duplicate`: the phone then keeps it under "Cần xử lý" instead of
+    deleting it as if it had been applied."""
+
+    __tablename__ = "sync_rejection"
+
+    client_id: str = Field(foreign_key="sync_client.client_id", primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    record_id: uuid.UUID
+    code: str = Field(max_length=60)
+    message_vi: str = Field(max_length=500)
+    message_en: str = Field(max_length=500)
+    details: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -50,6 +50,7 @@ from app.models import (
     Skill,
     SkillLabel,
     SyncClient,
+    SyncRejection,
     User,
     Visit,
 )
@@ -156,6 +157,11 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
             results[i] = _rejected(m, exc)
         else:
             results[i] = _result(m, status)
+    for i, _ in todo:
+        if results[i].status == "rejected":
+            session.add(_rejection(client.client_id, results[i]))
+    session.flush()
+    _repeat_rejections(session, client.client_id, results)
     # The province's aggregate rows are the hottest in the database: written once, at the very end.
     aggregates.flush_aggregates(session)
     client.last_seq = last_seq
@@ -178,6 +184,44 @@ def _lock_client(session: Session, *, client_id: str, actor: User) -> SyncClient
     if client.user_id != actor.id:
         raise ClientOwnedByOtherUser(details={"client_id": client_id})
     return client
+
+
+def _rejection(client_id: str, result: MutationResult) -> SyncRejection:
+    return SyncRejection(
+        client_id=client_id,
+        seq=result.seq,
+        record_id=result.id,
+        code=result.code or "invalid",
+        message_vi=(result.message or "")[:500],
+        message_en=(result.message_en or "")[:500],
+        details=result.details,
+    )
+
+
+def _repeat_rejections(session: Session, client_id: str, results: dict[int, MutationResult]) -> None:
+    """A rejected mutation resent (its answer was lost) is answered `rejected` again, never
+    `duplicate`: a phone deletes a duplicate as done, and the volunteer would never see the problem."""
+    seqs = {r.seq for r in results.values() if r.status == "duplicate"}
+    if not seqs:
+        return
+    stored = {
+        r.seq: r
+        for r in session.exec(
+            select(SyncRejection).where(SyncRejection.client_id == client_id, col(SyncRejection.seq).in_(seqs))
+        ).all()
+    }
+    for i, r in results.items():
+        if r.status == "duplicate" and r.seq in stored:
+            rejection = stored[r.seq]
+            results[i] = MutationResult(
+                seq=r.seq,
+                id=r.id,
+                status="rejected",
+                code=rejection.code,
+                message=rejection.message_vi,
+                message_en=rejection.message_en,
+                details=rejection.details,
+            )
 
 
 def _parse(m: MutationIn) -> BaseModel:

@@ -96,8 +96,12 @@ def test_rejected_mutations_are_processed_and_never_block_the_ones_behind(client
     assert _count(session, Household) == 1 and _count(session, Visit) == 1
     session.expire_all()
     assert session.get(SyncClient, cid).last_seq == 8  # type: ignore[union-attr]
-    # A rejected mutation is processed: resent, it is a duplicate, not a second rejection or an apply.
-    assert statuses(push(client, headers, cid, batch[:1])) == ["duplicate"]
+    # Processed, so it never blocks; resent after a lost answer, it gets the same rejection again
+    # (not `duplicate`, which the phone would delete as done) and is still not applied.
+    again = push(client, headers, cid, batch[:2])
+    assert statuses(again) == ["rejected", "duplicate"]
+    assert again.json()["results"][0]["code"] == "outside_your_area"
+    assert again.json()["last_seq"] == 8 and _count(session, Household) == 1
 
 
 def test_invalid_data_is_rejected_with_details(client: TestClient, session: Session) -> None:
