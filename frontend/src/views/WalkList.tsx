@@ -1,3 +1,4 @@
+import { Component } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { db, fold, type Household, type HouseholdStatus } from '../db';
 import { useLive } from '../db/live';
@@ -7,7 +8,7 @@ import { t, useLocale } from '../i18n';
 import { href } from '../router';
 
 type Filter = 'all' | 'unvisited' | 'revisit' | 'covered';
-const PAGE = 100;
+const PAGE = 30;
 const collator = new Intl.Collator('vi', { numeric: true, sensitivity: 'base' });
 
 interface Row {
@@ -38,8 +39,28 @@ async function loadRows(): Promise<{ rows: Row[]; hamlets: { id: number; name: s
   return { rows, hamlets };
 }
 
+/** A row re-renders only when its data or the language changed: typing re-diffs nothing else. */
+class RowView extends Component<{ row: Row; lang: string }> {
+  shouldComponentUpdate(next: { row: Row; lang: string }) {
+    return next.row !== this.props.row || next.lang !== this.props.lang;
+  }
+  render() {
+    const r = this.props.row;
+    return (
+      <li>
+        <a href={href({ name: 'household', id: r.h.id })} class="household-row">
+          <span class="addr">{r.h.address || '—'}</span>
+          <span class="name">{r.h.head_name}</span>
+          <span class={`tag ${r.bucket}`}>{t(`status_${r.bucket}` as const)}</span>
+          {r.local && <span class="tag local">{t('unsynced_badge')}</span>}
+        </a>
+      </li>
+    );
+  }
+}
+
 export function WalkList() {
-  useLocale();
+  const lang = useLocale();
   const data = useLive(loadRows, [], null as Awaited<ReturnType<typeof loadRows>> | null);
   const [query, setQuery] = useState('');
   const [filter, setFilter] = useState<Filter>('all');
@@ -110,14 +131,7 @@ export function WalkList() {
       ) : (
         <ul class="households" data-testid="household-list">
           {shown.slice(0, limit).map((r) => (
-            <li key={r.h.id}>
-              <a href={href({ name: 'household', id: r.h.id })} class="household-row">
-                <span class="addr">{r.h.address || '—'}</span>
-                <span class="name">{r.h.head_name}</span>
-                <span class={`tag ${r.bucket}`}>{t(`status_${r.bucket}` as const)}</span>
-                {r.local && <span class="tag local">{t('unsynced_badge')}</span>}
-              </a>
-            </li>
+            <RowView key={r.h.id} row={r} lang={lang} />
           ))}
         </ul>
       )}
