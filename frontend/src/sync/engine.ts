@@ -201,8 +201,24 @@ export class SyncEngine {
     let pages = progress.has_more ? progress.pages : 0;
     let changes = progress.has_more ? progress.changes : 0;
     this.set({ phase: 'pulling', pulledPages: pages, pulledChanges: changes });
+    let restart = false;
     for (;;) {
-      const page = await this.api.pull(cursor, PULL_LIMIT);
+      let page: PullOut;
+      try {
+        page = await this.api.pull(cursor, PULL_LIMIT);
+      } catch (error) {
+        // A damaged or foreign cursor: start over from nothing, once, replacing the local copy.
+        if (error instanceof ApiError && error.code === 'invalid_cursor' && cursor !== null && !restart) {
+          cursor = null;
+          restart = true;
+          continue;
+        }
+        throw error;
+      }
+      if (restart) {
+        page = { ...page, reset: true };
+        restart = false;
+      }
       pages += 1;
       changes += page.changes.length;
       await applyPage(this.db, page, { pages, changes });

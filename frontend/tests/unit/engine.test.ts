@@ -219,6 +219,22 @@ describe('pull', () => {
     expect(await counts(db)).toEqual({ pending: 1, rejected: 0 });
   });
 
+  it('starts over with a reset when the server refuses the cursor (invalid_cursor)', async () => {
+    const { e, db, server } = engine();
+    server.pages = [{ changes: [hh('stale', 'Số 1')], cursor: 'p1', has_more: false, reset: false }];
+    await e.sync(true);
+    const pull = server.pull.bind(server);
+    server.pull = async (cursor) => {
+      if (cursor === 'p1') throw new ApiError(400, 'invalid_cursor', 'Con trỏ không hợp lệ');
+      return pull(cursor);
+    };
+    server.pages = [{ changes: [hh('fresh', 'Số 2')], cursor: 'q1', has_more: false, reset: false }];
+    await e.sync(true);
+    expect(e.state.problem).toBeNull();
+    expect((await db.households.toArray()).map((h) => h.id)).toEqual(['fresh']);
+    expect(await getMeta(db, 'cursor')).toBe('q1');
+  });
+
   it('applies tombstones and household statuses', async () => {
     const { e, db, server } = engine();
     server.pages = [
