@@ -67,7 +67,9 @@ def add_households(engine, user_id: int, hamlet_id: int, n: int) -> None:  # typ
                 session,
                 actor=user,  # type: ignore[arg-type]
                 scope=scope,
-                data=HouseholdIn(id=uuid.uuid4(), hamlet_id=hamlet_id, address=f"Số {i + 10}, tổ {i % 30 + 1}", head_name=name),
+                data=HouseholdIn(
+                    id=uuid.uuid4(), hamlet_id=hamlet_id, address=f"Số {i + 10}, tổ {i % 30 + 1}", head_name=name
+                ),
             )
         session.commit()
 
@@ -124,7 +126,10 @@ def main() -> int:
             context = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True)
             page = context.new_page()
             scripts: list[str] = []
-            page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" or r.url.endswith(".js") else None)
+            page.on(
+                "request",
+                lambda r: scripts.append(r.url) if r.resource_type == "script" or r.url.endswith(".js") else None,
+            )
             login(page, url, seeded.phone, households=min(total, 30))
             page.get_by_role("link", name="Nguyễn Văn An").first.click()
             page.get_by_test_id("log-visit").click()
@@ -149,12 +154,26 @@ def main() -> int:
                     page.locator("[data-testid=household-list] li").first.wait_for(timeout=30_000)
                     times.append(page.evaluate("performance.now()") / 1000)
                 offline_reload = statistics.median(times)
-                results.append((f"offline reload to walk list, {total} households{label} (s, median of 3)", offline_reload, 1.0 if rate == 1 else float("nan"), "≤"))
+                results.append(
+                    (
+                        f"offline reload to walk list, {total} households{label} (s, median of 3)",
+                        offline_reload,
+                        1.0 if rate == 1 else float("nan"),
+                        "≤",
+                    )
+                )
                 page.wait_for_timeout(1000)
                 per_key = []
                 for text in ("nguyen van an", "so 1", "dang thi"):
                     per_key += page.evaluate(TYPE_SCRIPT, text)
-                results.append((f"search per keystroke, {total} households{label} (ms, max of {len(per_key)})", max(per_key), 50.0 if rate == 1 else float("nan"), "≤"))
+                results.append(
+                    (
+                        f"search per keystroke, {total} households{label} (ms, max of {len(per_key)})",
+                        max(per_key),
+                        50.0 if rate == 1 else float("nan"),
+                        "≤",
+                    )
+                )
                 print(f"  keystrokes{label} (ms): median {statistics.median(per_key):.1f}, max {max(per_key):.1f}")
             context.close()
             browser.close()

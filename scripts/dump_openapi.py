@@ -22,9 +22,7 @@ def add_contract_schemas(schema: dict) -> None:  # type: ignore[type-arg]
     from app.visits.schemas import VisitIn
 
     models = [PushIn, PushOut, PullOut, HouseholdIn, HouseholdOut, PersonIn, PersonOut, VisitIn]
-    _, defs = models_json_schema(
-        [(m, "validation") for m in models], ref_template="#/components/schemas/{model}"
-    )
+    _, defs = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for name, definition in defs.get("$defs", {}).items():
         components.setdefault(name, definition)

@@ -9,7 +9,7 @@ import { useRoute } from './router';
 import { StatusBar } from './components/StatusBar';
 import { Toaster } from './components/Toast';
 import { UpdatePrompt } from './components/UpdatePrompt';
-import { useUpdate } from './components/update';
+import { reloadState, useUpdate } from './components/update';
 import { useSyncState } from './components/useSync';
 import { startTriggers } from './sync/triggers';
 import { counts } from './sync/outbox';
@@ -62,7 +62,7 @@ export function App() {
   // Warn before closing the page with unsynced data.
   useEffect(() => {
     const fn = (e: BeforeUnloadEvent) => {
-      if (pendingRef.n > 0) {
+      if (pendingRef.n > 0 && !reloadState.intentional) {
         e.preventDefault();
         e.returnValue = t('unload_warning');
       }

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { registerSW } from 'virtual:pwa-register';
 import { App } from './app';
-import { offerUpdate } from './components/update';
+import { offerUpdate, reloadState } from './components/update';
 import { locale } from './i18n';
 import './styles.css';
 
@@ -17,6 +17,8 @@ if ('serviceWorker' in navigator) {
     immediate: true,
     onNeedRefresh() {
       offerUpdate(async () => {
+        // The outbox lives in IndexedDB and survives the reload: no "unsynced data" warning here.
+        reloadState.intentional = true;
         // workbox-window reloads only when this page was controlled at start; a page that installed
         // the first service worker itself must reload when the new one takes over too.
         navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });

@@ -4,6 +4,7 @@ The PWA is built once per run (or taken from frontend/dist when it is newer than
 `make frontend` leaves it); each test gets its own copy of it so a test can "deploy" a new build.
 """
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -99,7 +100,9 @@ def seed(engine: Engine) -> Seed:
         )
         factories.make_team(session, unit=tree.commune, members=[volunteer])
         today = date.today()
-        factories.make_campaign(session, unit=tree.commune, starts_on=today - timedelta(days=3), ends_on=today + timedelta(days=7))
+        factories.make_campaign(
+            session, unit=tree.commune, starts_on=today - timedelta(days=3), ends_on=today + timedelta(days=7)
+        )
         scope = scope_for(session, volunteer)
         result = Seed(volunteer.phone, volunteer.id, tree.hamlet.id, tree.other_hamlet.id)  # type: ignore[arg-type]
         names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Đặng Văn Em", "Võ Thị Phương"]
@@ -110,7 +113,9 @@ def seed(engine: Engine) -> Seed:
                 session,
                 actor=volunteer,
                 scope=scope,
-                data=HouseholdIn(id=hid, hamlet_id=hamlet.id, address=f"Số {i + 1}, đường 30/4", head_name=name, member_count=1),
+                data=HouseholdIn(
+                    id=hid, hamlet_id=hamlet.id, address=f"Số {i + 1}, đường 30/4", head_name=name, member_count=1
+                ),
             )
             result.household_ids.append(str(hid))
             if i == 0:
@@ -146,7 +151,18 @@ def start_server(db_url: str, dist: Path, log: Path) -> subprocess.Popen:  # typ
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
@@ -223,10 +239,8 @@ def open_browser(playwright_driver, tmp_path: Path):  # type: ignore[no-untyped-
 
     yield launch
     for context in contexts:
-        try:
+        with contextlib.suppress(Exception):
             context.close()
-        except Exception:
-            pass
 
 
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -20,7 +20,9 @@ def test_offline_visits_survive_reload_and_sync_exactly_once(server, open_browse
     screenshot(page, "walk-list")
 
     context.set_offline(True)
-    taps = pwa.log_all_proficient_single_person(page, "Nguyễn Văn An", screenshot=lambda: screenshot(page, "visit-form"))
+    taps = pwa.log_all_proficient_single_person(
+        page, "Nguyễn Văn An", screenshot=lambda: screenshot(page, "visit-form")
+    )
     assert taps <= 8, f"one-person household, all five proficient took {taps} taps"
     pwa.log_not_home(page, "Trần Thị Bình")
     pwa.log_met_with_new_person(page, "Lê Văn Cường", "Lê Thị Mai")

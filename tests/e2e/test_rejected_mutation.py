@@ -1,5 +1,8 @@
 """Issue 4, browser scenario 3: the server rejects one mutation; it shows under "Cần xử lý", the rest sync."""
 
+import json
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, delete, select
@@ -48,6 +51,15 @@ def test_one_rejected_mutation_is_kept_for_the_volunteer_and_the_rest_sync(serve
     with Session(server.engine) as s:
         assert len(s.exec(select(Visit).where(Visit.volunteer_id == server.seed.user_id)).all()) == 2
         assert s.exec(select(Household).where(Household.head_name == "Hộ Ngoài Địa Bàn")).first() is None
+
+    # "Xuất dữ liệu chưa đồng bộ" saves what is still unresolved, in the push format.
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["schema_version"] == 1
+    assert exported["user_phone"].startswith("+84")
+    assert [m["kind"] for m in exported["mutations"]] == ["household.upsert"]
+    assert exported["mutations"][0]["data"]["head_name"] == "Hộ Ngoài Địa Bàn"
 
     # Logging out is refused while something is unresolved.
     page.get_by_test_id("logout").click()

@@ -20,3 +20,6 @@ export function useUpdate(): (() => Promise<void>) | null {
   }, []);
   return applyUpdate;
 }
+
+/** Set just before the app reloads itself (update accepted), so no "unsynced data" warning blocks it. */
+export const reloadState = { intentional: false };
