@@ -28,9 +28,6 @@ from app.models import (
     ExportLog,
     Household,
     HouseholdStatus,
-    Milestone,
-    Skill,
-    SkillLabel,
     UnitCoverage,
     UnitDaily,
     UnitMilestone,
@@ -53,6 +50,7 @@ from app.reports.schemas import (
     ToVisitOut,
     UnitRef,
 )
+from app.skills import service as skills_catalogue
 
 COVERAGE_COUNTS = (
     "households",
@@ -134,40 +132,25 @@ def _campaign_ref(campaign: Campaign | None) -> CampaignRef | None:
     )
 
 
-def ancestors(session: Session, unit: AdminUnit) -> list[UnitRef]:
-    """Province first, down to the parent: the breadcrumb (unit names are public data)."""
-    ids = path_ids(unit.path)[:-1]
-    if not ids:
-        return []
-    rows = {u.id: u for u in session.exec(select(AdminUnit).where(col(AdminUnit.id).in_(ids))).all()}
-    return [unit_ref(rows[i]) for i in ids if i in rows]
-
-
-def catalogue(session: Session, unit: AdminUnit) -> tuple[list[LabelOut], list[LabelOut]]:
-    """Skills and milestones in the words of the unit's province (its own labels and milestones)."""
-    province_id = path_ids(unit.path)[0] if unit.path else 0
-    own = {
-        r.skill_id: r for r in session.exec(select(SkillLabel).where(SkillLabel.province_unit_id == province_id)).all()
-    }
-    skills = []
-    for s in session.exec(select(Skill).order_by(col(Skill.position))).all():
-        label = own.get(s.id)
-        skills.append(
-            LabelOut(
-                id=s.id,
-                label_vi=label.label_vi if label else s.label_vi,
-                label_en=label.label_en if label else s.label_en,
-            )
-        )
-    milestones = session.exec(
-        select(Milestone)
-        .where(
-            col(Milestone.is_active),
-            col(Milestone.province_unit_id).is_(None) | (col(Milestone.province_unit_id) == province_id),
-        )
-        .order_by(col(Milestone.province_unit_id).is_not(None), col(Milestone.position), col(Milestone.id))
+def family(session: Session, unit: AdminUnit) -> tuple[list[AdminUnit], list[AdminUnit]]:
+    """(ancestors province first, children ordered by code) in one query. Unit names are public data."""
+    above = path_ids(unit.path)[:-1]
+    rows = session.exec(
+        select(AdminUnit)
+        .where((col(AdminUnit.parent_id) == unit.id) | col(AdminUnit.id).in_(above))
+        .order_by(col(AdminUnit.code), col(AdminUnit.name))
     ).all()
-    return skills, [LabelOut(id=m.id, label_vi=m.label_vi, label_en=m.label_en) for m in milestones]
+    by_id = {u.id: u for u in rows}
+    return [by_id[i] for i in above if i in by_id], [u for u in rows if u.parent_id == unit.id]
+
+
+def catalogue(session: Session, scope: Scope, unit: AdminUnit) -> tuple[list[LabelOut], list[LabelOut]]:
+    """Skills and milestones in the words of the unit's province, as its skill catalogue shows them."""
+    book = skills_catalogue.catalogue(session, scope=scope, province_id=path_ids(unit.path)[0])
+    return (
+        [LabelOut(id=s["id"], label_vi=s["label_vi"], label_en=s["label_en"]) for s in book["skills"]],
+        [LabelOut(id=m["id"], label_vi=m["label_vi"], label_en=m["label_en"]) for m in book["milestones"]],
+    )
 
 
 def _figures(
@@ -270,25 +253,17 @@ def _coverage_for(
     return out
 
 
-def children_of(session: Session, unit: AdminUnit) -> list[AdminUnit]:
-    return list(
-        session.exec(
-            select(AdminUnit).where(AdminUnit.parent_id == unit.id).order_by(col(AdminUnit.code), col(AdminUnit.name))
-        )
-    )
-
-
 def coverage(session: Session, *, scope: Scope, unit_id: int | None, campaign_id: int = ALL_TIME) -> CoverageOut:
     """The unit's totals and one row per child unit (its districts, communes or hamlets)."""
     unit, campaign = resolve(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
-    children = children_of(session, unit)
-    skills, milestones = catalogue(session, unit)
+    above, children = family(session, unit)
+    skills, milestones = catalogue(session, scope, unit)
     figures = _coverage_for(session, [unit, *children], campaign, skills, milestones)
     threshold = threshold_of(campaign)
     totals = figures[0]
     return CoverageOut(
         unit=unit_ref(unit),
-        ancestors=ancestors(session, unit),
+        ancestors=[unit_ref(u) for u in above],
         campaign=_campaign_ref(campaign),
         covered_threshold=threshold,
         target=Target(
@@ -368,7 +343,7 @@ def progress(session: Session, *, scope: Scope, unit_id: int | None, campaign_id
         )
     return ProgressOut(
         unit=unit_ref(unit),
-        ancestors=ancestors(session, unit),
+        ancestors=[unit_ref(u) for u in family(session, unit)[0]],
         campaign=_campaign_ref(campaign),
         covered_threshold=threshold,
         households=households,
