@@ -146,3 +146,17 @@ def test_a_failed_savepoint_leaves_no_deltas_and_no_version_gap(client: TestClie
     session.commit()
     assert session.get(AreaVersion, tree.hamlet.id).version == before + 1  # type: ignore[union-attr]
     assert session.get(UnitCoverage, (tree.province.id, 0)).visits == 1  # type: ignore[union-attr]
+
+
+def test_a_campaign_counts_only_the_units_taking_part(client: TestClient, session: Session) -> None:
+    from app.models import CampaignUnit
+
+    tree, campaign, headers, household_id, person_id = _setup(client, session)
+    session.add(CampaignUnit(campaign_id=campaign.id, unit_id=tree.other_commune.id))
+    session.commit()
+    r = client.post("/api/v1/visits", json=_visit(household_id, person_id, campaign_id=campaign.id), headers=headers)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "outside_campaign"
+    session.add(CampaignUnit(campaign_id=campaign.id, unit_id=tree.commune.id))
+    session.commit()
+    r = client.post("/api/v1/visits", json=_visit(household_id, person_id, campaign_id=campaign.id), headers=headers)
+    assert r.status_code == 201, r.text

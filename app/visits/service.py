@@ -15,7 +15,19 @@ from sqlmodel import Session, col, select
 from app.auth.scope import Scope
 from app.errors import AppError, Invalid
 from app.households import service as households
-from app.models import AdminUnit, Campaign, Milestone, Person, Team, TeamMember, User, Visit, VisitMilestone, VisitSkill
+from app.models import (
+    AdminUnit,
+    Campaign,
+    CampaignUnit,
+    Milestone,
+    Person,
+    Team,
+    TeamMember,
+    User,
+    Visit,
+    VisitMilestone,
+    VisitSkill,
+)
 from app.models.base import utcnow
 from app.models.visits import LEVELS
 from app.visits import aggregates
@@ -98,8 +110,16 @@ def _campaign_for(session: Session, campaign_id: int | None, hamlet: AdminUnit) 
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise Invalid("Chiến dịch không tồn tại.", "Unknown campaign.", code="campaign_not_found")
-    unit = session.get(AdminUnit, campaign.unit_id)
-    if unit is None or not hamlet.path.startswith(unit.path):
+    # The units taking part, when the campaign lists them; otherwise its whole unit.
+    taking_part = session.exec(
+        select(AdminUnit.path)
+        .join(CampaignUnit, col(CampaignUnit.unit_id) == AdminUnit.id)
+        .where(CampaignUnit.campaign_id == campaign_id)
+    ).all()
+    if not taking_part:
+        unit = session.get(AdminUnit, campaign.unit_id)
+        taking_part = [unit.path] if unit else []
+    if not any(hamlet.path.startswith(path) for path in taking_part):
         raise Invalid(
             "Hộ này không thuộc địa bàn của chiến dịch.",
             "This household is outside the campaign's area.",
