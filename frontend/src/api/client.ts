@@ -1,13 +1,9 @@
 // The only module that talks to the network. Views and the sync loop call these functions;
 // nothing here touches IndexedDB inside a transaction.
-import type { components } from './schema';
+import type { ChangeOut, MeOut, MutationResultOut, PushIn, TokenOut, UserOut } from './types';
 
-type S = components['schemas'];
-export type UserOut = S['UserOut'];
-export type TokenOut = S['TokenOut'];
-export type MeOut = S['MeOut'];
-export type PushIn = S['PushIn'];
-type FullResult = S['MutationResult'];
+export type { MeOut, PushIn, TokenOut, UserOut };
+type FullResult = MutationResultOut;
 /** A per-mutation answer; `code`/`message` only matter for `rejected`, so they may be absent. */
 export type MutationResult = Pick<FullResult, 'seq' | 'id' | 'status'> & Partial<Pick<FullResult, 'code' | 'message' | 'message_en'>>;
 export interface PushOut {
@@ -15,7 +11,7 @@ export interface PushOut {
   results: MutationResult[];
 }
 /** One pulled row; a tombstone (`op: delete`) may come without `data`. */
-export type Change = Omit<S['Change'], 'data'> & { data?: Record<string, unknown> | null };
+export type Change = Omit<ChangeOut, 'data'> & { data?: Record<string, unknown> | null };
 export interface PullOut {
   changes: Change[];
   cursor: string;

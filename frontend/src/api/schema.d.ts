@@ -38,6 +38,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Campaigns */
+        get: operations["list_campaigns_api_v1_campaigns_get"];
+        put?: never;
+        /** Create Campaign */
+        post: operations["create_campaign_api_v1_campaigns_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Campaign */
+        get: operations["get_campaign_api_v1_campaigns__campaign_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Campaign */
+        patch: operations["update_campaign_api_v1_campaigns__campaign_id__patch"];
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -53,6 +89,116 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Households */
+        get: operations["list_households_api_v1_households_get"];
+        put?: never;
+        /**
+         * Create Household
+         * @description Create a household, or update it when the id exists (200).
+         */
+        post: operations["create_household_api_v1_households_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/import/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Commit
+         * @description `rows`: the row numbers chosen ("2,3,10-20"), or "new" for every row without a problem.
+         */
+        post: operations["commit_api_v1_households_import_commit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/import/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview */
+        post: operations["preview_api_v1_households_import_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/import/template.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Template Csv */
+        get: operations["template_csv_api_v1_households_import_template_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/import/template.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Template Xlsx */
+        get: operations["template_xlsx_api_v1_households_import_template_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/{household_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Household */
+        get: operations["get_household_api_v1_households__household_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Household */
+        patch: operations["update_household_api_v1_households__household_id__patch"];
         trace?: never;
     };
     "/api/v1/me": {
@@ -72,21 +218,693 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change Password */
+        post: operations["change_password_api_v1_me_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create Milestone */
+        post: operations["create_milestone_api_v1_milestones_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/milestones/{milestone_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Milestone */
+        patch: operations["update_milestone_api_v1_milestones__milestone_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Person
+         * @description Add a person, or update them when the id exists (200).
+         */
+        post: operations["upsert_person_api_v1_people_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coverage */
+        get: operations["coverage_api_v1_reports_coverage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/coverage.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Coverage Csv */
+        get: operations["export_coverage_csv_api_v1_reports_coverage_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/coverage.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Coverage Xlsx */
+        get: operations["export_coverage_xlsx_api_v1_reports_coverage_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress */
+        get: operations["progress_api_v1_reports_progress_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/progress.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Progress Csv */
+        get: operations["export_progress_csv_api_v1_reports_progress_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/progress.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Progress Xlsx */
+        get: operations["export_progress_xlsx_api_v1_reports_progress_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/to-visit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** To Visit */
+        get: operations["to_visit_api_v1_reports_to_visit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/to-visit.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export To Visit Csv */
+        get: operations["export_to_visit_csv_api_v1_reports_to_visit_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/to-visit.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export To Visit Xlsx */
+        get: operations["export_to_visit_xlsx_api_v1_reports_to_visit_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/skills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Catalogue
+         * @description The five skills in the province's wording and its milestones (national and its own).
+         */
+        get: operations["get_catalogue_api_v1_skills_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/skills/{skill_id}/label": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Label */
+        put: operations["set_label_api_v1_skills__skill_id__label_put"];
+        post?: never;
+        /** Reset Label */
+        delete: operations["reset_label_api_v1_skills__skill_id__label_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/pull": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pull */
+        get: operations["pull_api_v1_sync_pull_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Push */
+        post: operations["push_api_v1_sync_push_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Teams */
+        get: operations["list_teams_api_v1_teams_get"];
+        put?: never;
+        /** Create Team */
+        post: operations["create_team_api_v1_teams_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Team */
+        get: operations["get_team_api_v1_teams__team_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Team */
+        patch: operations["update_team_api_v1_teams__team_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/teams/{team_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Member */
+        post: operations["add_member_api_v1_teams__team_id__members_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team_id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove Member */
+        delete: operations["remove_member_api_v1_teams__team_id__members__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Units
+         * @description Children of `parent_id`; without it, the provinces of `scheme`.
+         */
+        get: operations["list_units_api_v1_units_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/units/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Units
+         * @description Diacritic- and form-insensitive: `dang` finds Đặng, `hoa` finds Hoà and Hòa.
+         */
+        get: operations["search_units_api_v1_units_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/units/{commune_id}/hamlets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Hamlet */
+        post: operations["add_hamlet_api_v1_units__commune_id__hamlets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/units/{unit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Unit */
+        get: operations["get_unit_api_v1_units__unit_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Users */
+        get: operations["list_users_api_v1_users_get"];
+        put?: never;
+        /** Create User */
+        post: operations["create_user_api_v1_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get User */
+        get: operations["get_user_api_v1_users__user_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update User */
+        patch: operations["update_user_api_v1_users__user_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/area": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Area */
+        put: operations["set_area_api_v1_users__user_id__area_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate */
+        post: operations["deactivate_api_v1_users__user_id__deactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reactivate */
+        post: operations["reactivate_api_v1_users__user_id__reactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record Visit */
+        post: operations["record_visit_api_v1_visits_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AreaIn */
+        AreaIn: {
+            /** Hamlet Ids */
+            hamlet_ids: number[];
+        };
+        /** Body_commit_api_v1_households_import_commit_post */
+        Body_commit_api_v1_households_import_commit_post: {
+            /** File */
+            file: string;
+            /** Rows */
+            rows: string;
+            /** Token */
+            token?: string | null;
+        };
+        /** Body_preview_api_v1_households_import_preview_post */
+        Body_preview_api_v1_households_import_preview_post: {
+            /** File */
+            file: string;
+        };
+        /** CampaignIn */
+        CampaignIn: {
+            /**
+             * Covered Threshold
+             * @default 1
+             */
+            covered_threshold: number;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Name */
+            name: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /** Unit Id */
+            unit_id?: number | null;
+            /** Unit Ids */
+            unit_ids?: number[];
+        };
+        /** CampaignOut */
+        CampaignOut: {
+            /** Covered Threshold */
+            covered_threshold: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /** State */
+            state: string;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Ids */
+            unit_ids: number[];
+            /** Unit Name */
+            unit_name: string;
+        };
+        /** CampaignPageOut */
+        CampaignPageOut: {
+            /** Items */
+            items: components["schemas"]["CampaignOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** CampaignPatch */
+        CampaignPatch: {
+            /** Covered Threshold */
+            covered_threshold?: number | null;
+            /** Ends On */
+            ends_on?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Starts On */
+            starts_on?: string | null;
+            /** Unit Id */
+            unit_id?: number | null;
+            /** Unit Ids */
+            unit_ids?: number[] | null;
+        };
+        /** CampaignRef */
+        CampaignRef: {
+            /** Covered Threshold */
+            covered_threshold: number;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /** Unit Id */
+            unit_id: number;
+        };
+        /** CatalogueOut */
+        CatalogueOut: {
+            /** Milestones */
+            milestones: components["schemas"]["MilestoneOut"][];
+            /** Province Id */
+            province_id: number | null;
+            /** Skills */
+            skills: components["schemas"]["SkillOut"][];
+        };
         /**
          * Change
          * @description One row of a pull. type: household | person | household_status | visit | campaign | skill |
          *     milestone | unit. op: put (full row in data) or delete (tombstone: id only).
          */
         Change: {
-            /**
-             * Data
-             * @default null
-             */
-            data: {
+            /** Data */
+            data?: {
                 [key: string]: unknown;
             } | null;
             /** Id */
@@ -99,10 +917,161 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** CoverageFigures */
+        CoverageFigures: {
+            /** Covered Pct */
+            covered_pct: number;
+            /** Households */
+            households: number;
+            /** Households Covered */
+            households_covered: number;
+            /** Households Covered 1 */
+            households_covered_1: number;
+            /** Households Covered 2 */
+            households_covered_2: number;
+            /** Households Declined */
+            households_declined: number;
+            /** Households Moved */
+            households_moved: number;
+            /** Households Not Home */
+            households_not_home: number;
+            /** Households To Visit */
+            households_to_visit: number;
+            /** Households Visited */
+            households_visited: number;
+            /** Milestones */
+            milestones: components["schemas"]["MilestoneFigures"][];
+            /** People */
+            people: number;
+            /** People Proficient All */
+            people_proficient_all: number;
+            /** People Taught */
+            people_taught: number;
+            /** Proficient All Pct */
+            proficient_all_pct: number;
+            /** Skills */
+            skills: components["schemas"]["SkillFigures"][];
+            unit: components["schemas"]["app__reports__schemas__UnitRef"];
+            /** Visited Pct */
+            visited_pct: number;
+            /** Visits */
+            visits: number;
+        };
+        /** CoverageOut */
+        CoverageOut: {
+            /** Ancestors */
+            ancestors: components["schemas"]["app__reports__schemas__UnitRef"][];
+            campaign: components["schemas"]["CampaignRef"] | null;
+            /** Child Level */
+            child_level: string | null;
+            /** Children */
+            children: components["schemas"]["CoverageFigures"][];
+            /** Covered Threshold */
+            covered_threshold: number;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Milestones */
+            milestones: components["schemas"]["LabelOut"][];
+            /** Skills */
+            skills: components["schemas"]["LabelOut"][];
+            target: components["schemas"]["Target"];
+            totals: components["schemas"]["CoverageFigures"];
+            unit: components["schemas"]["app__reports__schemas__UnitRef"];
+        };
+        /** DayFigures */
+        DayFigures: {
+            /** Cumulative Covered Pct */
+            cumulative_covered_pct: number;
+            /** Cumulative Households Covered */
+            cumulative_households_covered: number;
+            /** Cumulative Households Visited */
+            cumulative_households_visited: number;
+            /** Cumulative People Proficient All */
+            cumulative_people_proficient_all: number;
+            /** Cumulative Visited Pct */
+            cumulative_visited_pct: number;
+            /** Cumulative Visits */
+            cumulative_visits: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Households Covered */
+            households_covered: number;
+            /** Households Visited */
+            households_visited: number;
+            /** People Proficient All */
+            people_proficient_all: number;
+            /** Visits */
+            visits: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HamletIn */
+        HamletIn: {
+            /** Name */
+            name: string;
+            /**
+             * Unit Type
+             * @description ấp, thôn, khu vực, tổ dân phố… (guessed from the name)
+             * @default
+             */
+            unit_type: string;
+        };
+        /** HamletRef */
+        HamletRef: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** HouseholdDetailOut */
+        HouseholdDetailOut: {
+            /** Address */
+            address: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Deleted */
+            deleted: boolean;
+            /** Hamlet Id */
+            hamlet_id: number;
+            /** Head Name */
+            head_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Latitude */
+            latitude: number | null;
+            /** Longitude */
+            longitude: number | null;
+            /** Member Count */
+            member_count: number;
+            /** People */
+            people: components["schemas"]["PersonOut"][];
+            /** Phone */
+            phone: string | null;
+            status?: components["schemas"]["HouseholdStatusOut"] | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Visits */
+            visits: components["schemas"]["VisitSummaryOut"][];
         };
         /**
          * HouseholdIn
@@ -131,26 +1100,17 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /**
-             * Latitude
-             * @default null
-             */
-            latitude: number | null;
-            /**
-             * Longitude
-             * @default null
-             */
-            longitude: number | null;
+            /** Latitude */
+            latitude?: number | null;
+            /** Longitude */
+            longitude?: number | null;
             /**
              * Member Count
              * @default 0
              */
             member_count: number;
-            /**
-             * Phone
-             * @default null
-             */
-            phone: string | null;
+            /** Phone */
+            phone?: string | null;
         };
         /** HouseholdOut */
         HouseholdOut: {
@@ -180,13 +1140,40 @@ export interface components {
             member_count: number;
             /** Phone */
             phone: string | null;
-            /** @default null */
-            status: components["schemas"]["HouseholdStatusOut"] | null;
+            status?: components["schemas"]["HouseholdStatusOut"] | null;
             /**
              * Updated At
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** HouseholdPageOut */
+        HouseholdPageOut: {
+            /** Items */
+            items: components["schemas"]["HouseholdOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** HouseholdPatch */
+        HouseholdPatch: {
+            /** Address */
+            address?: string | null;
+            /** Hamlet Id */
+            hamlet_id?: number | null;
+            /** Head Name */
+            head_name?: string | null;
+            /** Latitude */
+            latitude?: number | null;
+            /** Longitude */
+            longitude?: number | null;
+            /** Member Count */
+            member_count?: number | null;
+            /** Phone */
+            phone?: string | null;
         };
         /** HouseholdStatusOut */
         HouseholdStatusOut: {
@@ -205,6 +1192,92 @@ export interface components {
             /** Visits */
             visits: number;
         };
+        /** ImportCommitOut */
+        ImportCommitOut: {
+            /** Commune Id */
+            commune_id: number;
+            /** Inserted */
+            inserted: number;
+            /** Rows */
+            rows: components["schemas"]["ImportCommittedRow"][];
+            /** Token */
+            token: string;
+            /** Unchanged */
+            unchanged: number;
+        };
+        /** ImportCommittedRow */
+        ImportCommittedRow: {
+            /** Household Id */
+            household_id: string | null;
+            /** Row */
+            row: number;
+            /** Status */
+            status: string;
+        };
+        /** ImportPreviewOut */
+        ImportPreviewOut: {
+            /** Columns */
+            columns: {
+                [key: string]: boolean;
+            };
+            /** Commune Id */
+            commune_id: number;
+            /** Commune Name */
+            commune_name: string;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Ignored Columns */
+            ignored_columns: string[];
+            /** Rows */
+            rows: components["schemas"]["ImportRowOut"][];
+            /** Token */
+            token: string;
+            /** Total Rows */
+            total_rows: number;
+        };
+        /** ImportRowOut */
+        ImportRowOut: {
+            /** Address */
+            address: string;
+            /** Errors */
+            errors: {
+                [key: string]: string;
+            }[];
+            /** Hamlet Id */
+            hamlet_id: number | null;
+            /** Hamlet Name */
+            hamlet_name: string;
+            /** Head Name */
+            head_name: string;
+            /** Household Id */
+            household_id: string | null;
+            /** Member Count */
+            member_count: number;
+            /** Phone */
+            phone: string | null;
+            /** Row */
+            row: number;
+            /** Status */
+            status: string;
+            /** Warnings */
+            warnings: {
+                [key: string]: unknown;
+            }[];
+        };
+        /**
+         * LabelOut
+         * @description A skill or milestone as this province words it.
+         */
+        LabelOut: {
+            /** Id */
+            id: string;
+            /** Label En */
+            label_en: string;
+            /** Label Vi */
+            label_vi: string;
+        };
         /** LoginIn */
         LoginIn: {
             /** Password */
@@ -215,11 +1288,92 @@ export interface components {
         /** MeOut */
         MeOut: {
             /** Area */
-            area: components["schemas"]["UnitRef"][];
+            area: components["schemas"]["app__auth__schemas__UnitRef"][];
             /** Teams */
             teams: components["schemas"]["TeamRef"][];
-            unit: components["schemas"]["UnitRef"] | null;
-            user: components["schemas"]["UserOut"];
+            unit: components["schemas"]["app__auth__schemas__UnitRef"] | null;
+            user: components["schemas"]["app__auth__schemas__UserOut"];
+        };
+        /**
+         * MemberIn
+         * @description Add a member. A volunteer belongs to one team at a time: `move` takes them out of their others.
+         */
+        MemberIn: {
+            /**
+             * Move
+             * @default false
+             */
+            move: boolean;
+            /**
+             * Role
+             * @default member
+             */
+            role: string;
+            /** User Id */
+            user_id: number;
+        };
+        /** MemberOut */
+        MemberOut: {
+            /** Full Name */
+            full_name: string;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Joined At
+             * Format: date-time
+             */
+            joined_at: string;
+            /** Phone */
+            phone: string;
+            /** Role */
+            role: string;
+            /** User Id */
+            user_id: number;
+            /** User Role */
+            user_role: string;
+        };
+        /** MilestoneFigures */
+        MilestoneFigures: {
+            /** Milestone Id */
+            milestone_id: string;
+            /** People */
+            people: number;
+        };
+        /**
+         * MilestoneIn
+         * @description A province's own milestone (admins may add national ones by leaving the province out).
+         */
+        MilestoneIn: {
+            /** Label En */
+            label_en: string;
+            /** Label Vi */
+            label_vi: string;
+            /** Province Id */
+            province_id?: number | null;
+        };
+        /** MilestoneOut */
+        MilestoneOut: {
+            /** Id */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Label En */
+            label_en: string;
+            /** Label Vi */
+            label_vi: string;
+            /** Position */
+            position: number;
+            /** Province Id */
+            province_id: number | null;
+        };
+        /** MilestonePatch */
+        MilestonePatch: {
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Label En */
+            label_en?: string | null;
+            /** Label Vi */
+            label_vi?: string | null;
         };
         /** MutationIn */
         MutationIn: {
@@ -239,26 +1393,19 @@ export interface components {
         };
         /** MutationResult */
         MutationResult: {
-            /**
-             * Code
-             * @default null
-             */
-            code: string | null;
+            /** Code */
+            code?: string | null;
+            /** Details */
+            details?: unknown;
             /**
              * Id
              * Format: uuid
              */
             id: string;
-            /**
-             * Message
-             * @default null
-             */
-            message: string | null;
-            /**
-             * Message En
-             * @default null
-             */
-            message_en: string | null;
+            /** Message */
+            message?: string | null;
+            /** Message En */
+            message_en?: string | null;
             /** Seq */
             seq: number;
             /**
@@ -267,26 +1414,27 @@ export interface components {
              */
             status: "applied" | "duplicate" | "retry" | "rejected";
         };
+        /** PasswordChangeIn */
+        PasswordChangeIn: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
         /**
          * PersonIn
          * @description A household member (the `person.upsert` mutation's data). Never an ID number or credential.
          */
         PersonIn: {
-            /**
-             * Birth Year
-             * @default null
-             */
-            birth_year: number | null;
+            /** Birth Year */
+            birth_year?: number | null;
             /**
              * Deleted
              * @default false
              */
             deleted: boolean;
-            /**
-             * Full Name
-             * @default null
-             */
-            full_name: string | null;
+            /** Full Name */
+            full_name?: string | null;
             /**
              * Household Id
              * Format: uuid
@@ -297,11 +1445,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /**
-             * Sex
-             * @default null
-             */
-            sex: string | null;
+            /** Sex */
+            sex?: string | null;
         };
         /** PersonOut */
         PersonOut: {
@@ -327,6 +1472,24 @@ export interface components {
             skills: {
                 [key: string]: string;
             };
+        };
+        /** ProgressOut */
+        ProgressOut: {
+            /** Ancestors */
+            ancestors: components["schemas"]["app__reports__schemas__UnitRef"][];
+            campaign: components["schemas"]["CampaignRef"] | null;
+            /** Covered Threshold */
+            covered_threshold: number;
+            /** Days */
+            days: components["schemas"]["DayFigures"][];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Households */
+            households: number;
+            unit: components["schemas"]["app__reports__schemas__UnitRef"];
         };
         /** PullOut */
         PullOut: {
@@ -360,6 +1523,122 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
+        /** SkillFigures */
+        SkillFigures: {
+            /** People Proficient */
+            people_proficient: number;
+            /** People Taught */
+            people_taught: number;
+            /** Skill Id */
+            skill_id: string;
+        };
+        /** SkillLabelIn */
+        SkillLabelIn: {
+            /** Label En */
+            label_en: string;
+            /** Label Vi */
+            label_vi: string;
+            /** Province Id */
+            province_id?: number | null;
+        };
+        /** SkillOut */
+        SkillOut: {
+            /** Editable */
+            editable: boolean;
+            /** Id */
+            id: string;
+            /** Label En */
+            label_en: string;
+            /** Label Vi */
+            label_vi: string;
+            /** Local */
+            local: boolean;
+            /** National Label En */
+            national_label_en: string;
+            /** National Label Vi */
+            national_label_vi: string;
+            /** Position */
+            position: number;
+        };
+        /**
+         * Target
+         * @description Every household covered: at least `covered_threshold` people proficient in all five.
+         */
+        Target: {
+            /** Covered Threshold */
+            covered_threshold: number;
+            /** Households */
+            households: number;
+            /** People Proficient All */
+            people_proficient_all: number;
+        };
+        /** TeamDetailOut */
+        TeamDetailOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Member Count */
+            member_count: number;
+            /** Members */
+            members: components["schemas"]["MemberOut"][];
+            /** Name */
+            name: string;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Level */
+            unit_level: string;
+            /** Unit Name */
+            unit_name: string;
+        };
+        /** TeamIn */
+        TeamIn: {
+            /** Name */
+            name: string;
+            /** Unit Id */
+            unit_id: number;
+        };
+        /** TeamOut */
+        TeamOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Member Count */
+            member_count: number;
+            /** Name */
+            name: string;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Level */
+            unit_level: string;
+            /** Unit Name */
+            unit_name: string;
+        };
+        /** TeamPageOut */
+        TeamPageOut: {
+            /** Items */
+            items: components["schemas"]["TeamOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** TeamPatch */
+        TeamPatch: {
+            /** Name */
+            name?: string | null;
+            /** Unit Id */
+            unit_id?: number | null;
+        };
         /** TeamRef */
         TeamRef: {
             /** Id */
@@ -370,6 +1649,47 @@ export interface components {
             role: string;
             /** Unit Id */
             unit_id: number;
+        };
+        /** ToVisitItem */
+        ToVisitItem: {
+            /** Address */
+            address: string;
+            hamlet: components["schemas"]["app__reports__schemas__UnitRef"];
+            /** Head Name */
+            head_name: string;
+            /** Household Id */
+            household_id: string;
+            /** Last Outcome */
+            last_outcome: string | null;
+            /** Last Visit At */
+            last_visit_at: string | null;
+            /** Member Count */
+            member_count: number;
+            /** Proficient People */
+            proficient_people: number;
+            /** Reason */
+            reason: string;
+            /** Visits */
+            visits: number;
+        };
+        /** ToVisitOut */
+        ToVisitOut: {
+            campaign: components["schemas"]["CampaignRef"] | null;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Covered Threshold */
+            covered_threshold: number;
+            /** Items */
+            items: components["schemas"]["ToVisitItem"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+            unit: components["schemas"]["app__reports__schemas__UnitRef"];
         };
         /** TokenOut */
         TokenOut: {
@@ -384,10 +1704,13 @@ export interface components {
              * @default bearer
              */
             token_type: string;
-            user: components["schemas"]["UserOut"];
+            user: components["schemas"]["app__auth__schemas__UserOut"];
         };
-        /** UnitRef */
-        UnitRef: {
+        /**
+         * UnitBrief
+         * @description A unit as a breadcrumb step.
+         */
+        UnitBrief: {
             /** Code */
             code: string;
             /** Id */
@@ -396,23 +1719,183 @@ export interface components {
             level: string;
             /** Name */
             name: string;
+            /** Scheme */
+            scheme: string;
+        };
+        /** UnitDetail */
+        UnitDetail: {
+            /** Ancestors */
+            ancestors: components["schemas"]["UnitBrief"][];
+            /**
+             * Child Count
+             * @default 0
+             */
+            child_count: number;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
             /** Path */
             path: string;
+            /** Province Code */
+            province_code: string;
+            /** Scheme */
+            scheme: string;
+            /** Unit Type */
+            unit_type: string;
+            /** Valid From */
+            valid_from: string | null;
+            /** Valid To */
+            valid_to: string | null;
         };
-        /** UserOut */
-        UserOut: {
+        /** UnitOut */
+        UnitOut: {
+            /**
+             * Child Count
+             * @default 0
+             */
+            child_count: number;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Path */
+            path: string;
+            /** Province Code */
+            province_code: string;
+            /** Scheme */
+            scheme: string;
+            /** Unit Type */
+            unit_type: string;
+            /** Valid From */
+            valid_from: string | null;
+            /** Valid To */
+            valid_to: string | null;
+        };
+        /** UnitSearchHit */
+        UnitSearchHit: {
+            /** Ancestors */
+            ancestors: components["schemas"]["UnitBrief"][];
+            /**
+             * Child Count
+             * @default 0
+             */
+            child_count: number;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Path */
+            path: string;
+            /** Province Code */
+            province_code: string;
+            /** Scheme */
+            scheme: string;
+            /** Unit Type */
+            unit_type: string;
+            /** Valid From */
+            valid_from: string | null;
+            /** Valid To */
+            valid_to: string | null;
+        };
+        /** UserCreatedOut */
+        UserCreatedOut: {
+            /**
+             * Area
+             * @default []
+             */
+            area: components["schemas"]["HamletRef"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Deactivated At */
+            deactivated_at: string | null;
             /** Full Name */
             full_name: string;
             /** Id */
             id: number;
             /** Is Active */
             is_active: boolean;
+            /** Must Change Password */
+            must_change_password: boolean;
+            /** Phone */
+            phone: string;
+            /** Role */
+            role: string;
+            /**
+             * Teams
+             * @default []
+             */
+            teams: components["schemas"]["TeamRef"][];
+            /** Temporary Password */
+            temporary_password?: string | null;
+            /** Unit Id */
+            unit_id: number | null;
+        };
+        /**
+         * UserIn
+         * @description An official creates an account; without a password a temporary one is generated and shown once.
+         */
+        UserIn: {
+            /** Full Name */
+            full_name: string;
+            /** Hamlet Ids */
+            hamlet_ids?: number[];
+            /** Password */
+            password?: string | null;
             /** Phone */
             phone: string;
             /** Role */
             role: string;
             /** Unit Id */
-            unit_id: number | null;
+            unit_id?: number | null;
+        };
+        /** UserPageOut */
+        UserPageOut: {
+            /** Items */
+            items: components["schemas"]["app__users__schemas__UserOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** UserPatch */
+        UserPatch: {
+            /** Full Name */
+            full_name?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /**
+             * Reset Password
+             * @default false
+             */
+            reset_password: boolean;
+            /** Role */
+            role?: string | null;
+            /** Unit Id */
+            unit_id?: number | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -432,21 +1915,15 @@ export interface components {
          * @description One visit, exactly as `POST /visits` and the sync `visit.create` mutation carry it.
          */
         VisitIn: {
-            /**
-             * Campaign Id
-             * @default null
-             */
-            campaign_id: number | null;
+            /** Campaign Id */
+            campaign_id?: number | null;
             /**
              * Consent Given
              * @default false
              */
             consent_given: boolean;
-            /**
-             * Consent Notice Version
-             * @default null
-             */
-            consent_notice_version: string | null;
+            /** Consent Notice Version */
+            consent_notice_version?: string | null;
             /**
              * Household Id
              * Format: uuid
@@ -472,6 +1949,41 @@ export interface components {
              */
             visited_at: string;
         };
+        /** VisitOut */
+        VisitOut: {
+            /** Campaign Id */
+            campaign_id: number | null;
+            /** Consent Given */
+            consent_given: boolean;
+            /**
+             * Household Id
+             * Format: uuid
+             */
+            household_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Notes */
+            notes: string;
+            /** Outcome */
+            outcome: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Status */
+            status: string;
+            /**
+             * Visited At
+             * Format: date-time
+             */
+            visited_at: string;
+            /** Volunteer Id */
+            volunteer_id: number;
+        };
         /** VisitPersonIn */
         VisitPersonIn: {
             /** Milestones */
@@ -485,6 +1997,107 @@ export interface components {
             skills?: {
                 [key: string]: string;
             };
+        };
+        /** VisitSummaryOut */
+        VisitSummaryOut: {
+            /** Campaign Id */
+            campaign_id: number | null;
+            /** Consent Given */
+            consent_given: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Notes */
+            notes: string;
+            /** Outcome */
+            outcome: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Visited At
+             * Format: date-time
+             */
+            visited_at: string;
+            /** Volunteer Id */
+            volunteer_id: number;
+        };
+        /** UnitRef */
+        app__auth__schemas__UnitRef: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Path */
+            path: string;
+        };
+        /** UserOut */
+        app__auth__schemas__UserOut: {
+            /** Full Name */
+            full_name: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Phone */
+            phone: string;
+            /** Role */
+            role: string;
+            /** Unit Id */
+            unit_id: number | null;
+        };
+        /** UnitRef */
+        app__reports__schemas__UnitRef: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+        };
+        /** UserOut */
+        app__users__schemas__UserOut: {
+            /**
+             * Area
+             * @default []
+             */
+            area: components["schemas"]["HamletRef"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Deactivated At */
+            deactivated_at: string | null;
+            /** Full Name */
+            full_name: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Must Change Password */
+            must_change_password: boolean;
+            /** Phone */
+            phone: string;
+            /** Role */
+            role: string;
+            /**
+             * Teams
+             * @default []
+             */
+            teams: components["schemas"]["TeamRef"][];
+            /** Unit Id */
+            unit_id: number | null;
         };
     };
     responses: never;
@@ -561,6 +2174,138 @@ export interface operations {
             };
         };
     };
+    list_campaigns_api_v1_campaigns_get: {
+        parameters: {
+            query?: {
+                unit_id?: number | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPageOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_campaign_api_v1_campaigns_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_campaign_api_v1_campaigns__campaign_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_campaign_api_v1_campaigns__campaign_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     health_api_v1_health_get: {
         parameters: {
             query?: never;
@@ -583,6 +2328,259 @@ export interface operations {
             };
         };
     };
+    list_households_api_v1_households_get: {
+        parameters: {
+            query?: {
+                unit_id?: number | null;
+                campaign_id?: number;
+                status?: string | null;
+                q?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HouseholdPageOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_household_api_v1_households_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HouseholdIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HouseholdOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    commit_api_v1_households_import_commit_post: {
+        parameters: {
+            query?: {
+                commune_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_commit_api_v1_households_import_commit_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportCommitOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_api_v1_households_import_preview_post: {
+        parameters: {
+            query?: {
+                commune_id?: number | null;
+                only_problems?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_preview_api_v1_households_import_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreviewOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    template_csv_api_v1_households_import_template_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    template_xlsx_api_v1_households_import_template_xlsx_get: {
+        parameters: {
+            query?: {
+                commune_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_household_api_v1_households__household_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                household_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HouseholdDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_household_api_v1_households__household_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                household_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HouseholdPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HouseholdOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     me_api_v1_me_get: {
         parameters: {
             query?: never;
@@ -599,6 +2597,1199 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeOut"];
+                };
+            };
+        };
+    };
+    change_password_api_v1_me_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_milestone_api_v1_milestones_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_milestone_api_v1_milestones__milestone_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestonePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upsert_person_api_v1_people_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    coverage_api_v1_reports_coverage_get: {
+        parameters: {
+            query?: {
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description 0 = all time */
+                campaign_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverageOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_coverage_csv_api_v1_reports_coverage_csv_get: {
+        parameters: {
+            query?: {
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description 0 = all time */
+                campaign_id?: number;
+                reason?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_coverage_xlsx_api_v1_reports_coverage_xlsx_get: {
+        parameters: {
+            query?: {
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description 0 = all time */
+                campaign_id?: number;
+                reason?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    progress_api_v1_reports_progress_get: {
+        parameters: {
+            query?: {
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description 0 = all time */
+                campaign_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgressOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_progress_csv_api_v1_reports_progress_csv_get: {
+        parameters: {
+            query?: {
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description 0 = all time */
+                campaign_id?: number;
+                reason?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_progress_xlsx_api_v1_reports_progress_xlsx_get: {
+        parameters: {
+            query?: {
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description 0 = all time */
+                campaign_id?: number;
+                reason?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    to_visit_api_v1_reports_to_visit_get: {
+        parameters: {
+            query?: {
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description 0 = all time */
+                campaign_id?: number;
+                reason?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToVisitOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_to_visit_csv_api_v1_reports_to_visit_csv_get: {
+        parameters: {
+            query?: {
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description 0 = all time */
+                campaign_id?: number;
+                reason?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_to_visit_xlsx_api_v1_reports_to_visit_xlsx_get: {
+        parameters: {
+            query?: {
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description 0 = all time */
+                campaign_id?: number;
+                reason?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_catalogue_api_v1_skills_get: {
+        parameters: {
+            query?: {
+                province_id?: number | null;
+                include_inactive?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_label_api_v1_skills__skill_id__label_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                skill_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SkillLabelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reset_label_api_v1_skills__skill_id__label_delete: {
+        parameters: {
+            query?: {
+                province_id?: number | null;
+            };
+            header?: never;
+            path: {
+                skill_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pull_api_v1_sync_pull_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    push_api_v1_sync_push_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_teams_api_v1_teams_get: {
+        parameters: {
+            query?: {
+                unit_id?: number | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamPageOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_team_api_v1_teams_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_team_api_v1_teams__team_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_team_api_v1_teams__team_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_member_api_v1_teams__team_id__members_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_member_api_v1_teams__team_id__members__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: number;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_units_api_v1_units_get: {
+        parameters: {
+            query?: {
+                parent_id?: number | null;
+                scheme?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_units_api_v1_units_search_get: {
+        parameters: {
+            query: {
+                q: string;
+                scheme?: string | null;
+                level?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitSearchHit"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_hamlet_api_v1_units__commune_id__hamlets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                commune_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HamletIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_unit_api_v1_units__unit_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users_api_v1_users_get: {
+        parameters: {
+            query?: {
+                unit_id?: number | null;
+                role?: string | null;
+                active?: boolean | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPageOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_user_api_v1_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserCreatedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_user_api_v1_users__user_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["app__users__schemas__UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_user_api_v1_users__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserCreatedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_area_api_v1_users__user_id__area_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AreaIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["app__users__schemas__UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deactivate_api_v1_users__user_id__deactivate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["app__users__schemas__UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reactivate_api_v1_users__user_id__reactivate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["app__users__schemas__UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_visit_api_v1_visits_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -1,11 +1,9 @@
-import type { components } from '../api/schema';
-
-type S = components['schemas'];
+import type { HouseholdIn as HouseholdInT, PersonIn as PersonInT, VisitIn as VisitInT } from '../api/types';
 
 export type MutationKind = 'household.upsert' | 'person.upsert' | 'visit.create';
-export type HouseholdIn = S['HouseholdIn'];
-export type PersonIn = S['PersonIn'];
-export type VisitIn = S['VisitIn'];
+export type HouseholdIn = HouseholdInT;
+export type PersonIn = PersonInT;
+export type VisitIn = VisitInT;
 export type SkillLevel = 'taught' | 'proficient';
 export type Outcome = 'met' | 'not_home' | 'declined' | 'moved';
 
