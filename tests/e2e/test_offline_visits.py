@@ -39,6 +39,7 @@ def test_offline_visits_survive_reload_and_sync_exactly_once(server, open_browse
     pwa.open_household(page, "Lê Văn Cường")
     expect(page.get_by_text("Lê Thị Mai")).to_be_visible()
     expect(page.get_by_test_id("visit-history").get_by_text("chưa đồng bộ")).to_be_visible()
+    screenshot(page, "household")
 
     context.set_offline(False)
     pwa.sync_now(page)

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { bucket } from '../../src/db/status';
+import type { HouseholdStatus } from '../../src/db/types';
+
+const status = (patch: Partial<HouseholdStatus>): HouseholdStatus => ({
+  id: 'h:0',
+  household_id: 'h',
+  campaign_id: 0,
+  visits: 1,
+  last_outcome: 'met',
+  last_visit_at: null,
+  visited: true,
+  proficient_people: 0,
+  covered_1: false,
+  covered_2: false,
+  ...patch,
+});
+
+describe('walk-list filters', () => {
+  it('"Chưa thăm" is a household with no visit', () => {
+    expect(bucket(undefined)).toBe('unvisited');
+    expect(bucket(status({ visits: 0, last_outcome: null, visited: false }))).toBe('unvisited');
+  });
+
+  it('"Cần thăm lại" is not home, declined, or met without enough proficient people', () => {
+    expect(bucket(status({ last_outcome: 'not_home', visited: false }))).toBe('revisit');
+    expect(bucket(status({ last_outcome: 'declined', visited: false }))).toBe('revisit');
+    expect(bucket(status({}))).toBe('revisit');
+    expect(bucket(status({ proficient_people: 1, covered_1: true }), 2)).toBe('revisit');
+  });
+
+  it('"Đã phủ" follows the campaign threshold', () => {
+    expect(bucket(status({ proficient_people: 1, covered_1: true }))).toBe('covered');
+    expect(bucket(status({ proficient_people: 2, covered_1: true, covered_2: true }), 2)).toBe('covered');
+  });
+
+  it('a household that moved away is in none of them', () => {
+    expect(bucket(status({ last_outcome: 'moved', visited: false }))).toBe('moved');
+  });
+});
