@@ -34,47 +34,50 @@ def add_delta(session: Session, units: list[int], delta: Counter[Key], sign: int
             pending[(unit_id, key)] = pending.get((unit_id, key), 0) + sign * n
 
 
-def _upsert(session: Session, table: Any, keys: dict[str, Any], counts: dict[str, int]) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(**keys, **counts)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: getattr(table.c, name) + getattr(stmt.excluded, name) for name in counts},
-    )
-    session.execute(stmt)
+_TABLES: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "cov": (table_of(UnitCoverage), ("unit_id", "campaign_id")),
+    "skill": (table_of(UnitSkill), ("unit_id", "campaign_id", "skill_id")),
+    "ms": (table_of(UnitMilestone), ("unit_id", "campaign_id", "milestone_id")),
+    "day": (table_of(UnitDaily), ("unit_id", "campaign_id", "day")),
+}
+
+
+def _row_key(unit_id: int, key: Key) -> tuple[tuple[Any, ...], str]:
+    """(the aggregate row's primary key, the counter column) for one delta."""
+    kind = key[0]
+    if kind == "cov":
+        return (kind, unit_id, key[1]), key[2]
+    if kind == "ms":
+        return (kind, unit_id, key[1], key[2]), "people"
+    return (kind, unit_id, key[1], key[2]), key[3]
 
 
 def flush_aggregates(session: Session) -> None:
-    """Write the accumulated deltas: one statement per row, sorted so locks are taken in one order."""
+    """Write the accumulated deltas: one batched upsert per table, rows sorted so that concurrent
+    transactions take the row locks in the same order."""
     pending: dict[tuple[int, Key], int] = session.info.pop(_PENDING, {})
     rows: dict[tuple[Any, ...], dict[str, int]] = {}
     for (unit_id, key), n in pending.items():
-        if n == 0:
+        if n:
+            row_key, column = _row_key(unit_id, key)
+            rows.setdefault(row_key, {})[column] = n
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for kind, (table, key_columns) in _TABLES.items():
+        keys = sorted((k for k in rows if k[0] == kind), key=lambda k: k[1:])
+        if not keys:
             continue
-        kind = key[0]
-        if kind == "cov":
-            rows.setdefault(("cov", unit_id, key[1]), {})[key[2]] = n
-        elif kind == "skill":
-            rows.setdefault(("skill", unit_id, key[1], key[2]), {})[key[3]] = n
-        elif kind == "ms":
-            rows.setdefault(("ms", unit_id, key[1], key[2]), {})["people"] = n
-        elif kind == "day":
-            rows.setdefault(("day", unit_id, key[1], key[2]), {})[key[3]] = n
-    for row_key in sorted(rows, key=lambda k: (k[1], k[0], k[2:])):
-        counts = rows[row_key]
-        kind, unit_id, campaign_id = row_key[0], row_key[1], row_key[2]
-        if kind == "cov":
-            _upsert(session, table_of(UnitCoverage), {"unit_id": unit_id, "campaign_id": campaign_id}, counts)
-        elif kind == "skill":
-            keys = {"unit_id": unit_id, "campaign_id": campaign_id, "skill_id": row_key[3]}
-            _upsert(session, table_of(UnitSkill), keys, counts)
-        elif kind == "ms":
-            keys = {"unit_id": unit_id, "campaign_id": campaign_id, "milestone_id": row_key[3]}
-            _upsert(session, table_of(UnitMilestone), keys, counts)
-        else:
-            keys = {"unit_id": unit_id, "campaign_id": campaign_id, "day": row_key[3]}
-            _upsert(session, table_of(UnitDaily), keys, counts)
+        counters = [c.name for c in table.columns if c.name not in key_columns]
+        params = [
+            {**dict(zip(key_columns, k[1:], strict=True)), **{c: rows[k].get(c, 0) for c in counters}} for k in keys
+        ]
+        stmt = insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(key_columns),
+            set_={c: getattr(table.c, c) + getattr(stmt.excluded, c) for c in counters},
+        )
+        session.execute(stmt, params)
 
 
 @event.listens_for(Session, "before_commit")
