@@ -32,13 +32,19 @@ async function logoutAndForget(): Promise<void> {
   });
 }
 
-function LazyDashboard() {
-  const [View, setView] = useState<ComponentType | null>(null);
+type DashboardProps = { onLogout?: () => void };
+
+function LazyDashboard(props: DashboardProps) {
+  const [View, setView] = useState<ComponentType<DashboardProps> | null>(null);
   useEffect(() => {
     void import('./dashboard/dashboard').then((m) => setView(() => m.default));
   }, []);
-  return View ? <View /> : <main class="page">{t('dashboard_loading')}</main>;
+  return View ? <View {...props} /> : <main class="page">{t('dashboard_loading')}</main>;
 }
+
+// Officials read reports; they do not walk hamlets, so they get the dashboard and no sync of households.
+const OFFICIAL_ROLES = ['commune_official', 'district_official', 'province_official', 'admin'];
+const isOfficial = (role: string | undefined) => !!role && OFFICIAL_ROLES.includes(role);
 
 export function App() {
   useLocale();
@@ -54,10 +60,11 @@ export function App() {
   }, []);
 
   const usable = !!session && session.refresh_expires_at > Date.now() && !relogin;
+  const official = isOfficial(session?.user.role);
   useEffect(() => {
-    if (!usable) return;
+    if (!usable || official) return;
     return startTriggers(engine);
-  }, [usable]);
+  }, [usable, official]);
 
   // Warn before closing the page with unsynced data.
   useEffect(() => {
@@ -82,7 +89,26 @@ export function App() {
           onLogin={(s) => {
             setSession(s);
             setRelogin(false);
-            void engine.sync(true);
+            if (!isOfficial(s.user.role)) void engine.sync(true);
+          }}
+        />
+        {update && <UpdatePrompt apply={update} />}
+      </>
+    );
+  }
+
+  if (official) {
+    return (
+      <>
+        <header class="topbar">
+          <a href="#/dashboard" class="brand">
+            {t('app_name')}
+          </a>
+        </header>
+        <LazyDashboard
+          onLogout={async () => {
+            await logoutAndForget();
+            setSession(null);
           }}
         />
         {update && <UpdatePrompt apply={update} />}

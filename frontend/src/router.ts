@@ -7,7 +7,7 @@ export type Route =
   | { name: 'new' }
   | { name: 'sync' }
   | { name: 'team' }
-  | { name: 'dashboard' };
+  | { name: 'dashboard'; unitId?: number; campaignId?: number };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -16,7 +16,11 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'new') return { name: 'new' };
   if (parts[0] === 'sync') return { name: 'sync' };
   if (parts[0] === 'team') return { name: 'team' };
-  if (parts[0] === 'dashboard') return { name: 'dashboard' };
+  if (parts[0] === 'dashboard') {
+    // #/dashboard/<unit id>/<campaign id>: both optional (the official's own unit, the current campaign).
+    const [unitId, campaignId] = [parts[1], parts[2]].map((p) => (p && /^\d+$/.test(p) ? Number(p) : undefined));
+    return { name: 'dashboard', unitId, campaignId };
+  }
   return { name: 'walk' };
 }
 
@@ -28,6 +32,10 @@ export function href(route: Route): string {
       return `#/h/${encodeURIComponent(route.id)}/visit`;
     case 'walk':
       return '#/';
+    case 'dashboard':
+      return ['#/dashboard', route.unitId, route.unitId !== undefined ? route.campaignId : undefined]
+        .filter((p) => p !== undefined)
+        .join('/');
     default:
       return `#/${route.name}`;
   }

@@ -136,7 +136,22 @@ export class Api {
     return this.request<PullOut>('GET', `/sync/pull?${q}`);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, auth = true, retried = false): Promise<T> {
+  /** A JSON read for the officials' dashboard (reports, campaigns): same auth and errors as the rest. */
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  /** A file (a report export): the response body as a Blob and the server's file name. */
+  async download(path: string): Promise<{ blob: Blob; filename: string }> {
+    const response = await this.request<Response>('GET', path, undefined, true, false, true);
+    const disposition = response.headers.get('Content-Disposition') ?? '';
+    const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+    const plain = /filename="([^"]+)"/i.exec(disposition);
+    const filename = utf8 ? decodeURIComponent(utf8[1]) : plain ? plain[1] : 'tungnha-report';
+    return { blob: await response.blob(), filename };
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, auth = true, retried = false, raw = false): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth) {
@@ -158,7 +173,7 @@ export class Api {
     }
     if (response.status === 401 && auth && !retried) {
       await this.refresh();
-      return this.request<T>(method, path, body, auth, true);
+      return this.request<T>(method, path, body, auth, true, raw);
     }
     if (response.status === 401 && auth) throw new AuthRequired();
     if (!response.ok) {
@@ -175,6 +190,7 @@ export class Api {
       }
       throw new ApiError(response.status, code, message, messageEn);
     }
+    if (raw) return response as unknown as T;
     return (await response.json()) as T;
   }
 }
