@@ -11,21 +11,20 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.router import router as auth_router
+from app.campaigns.router import router as campaigns_router
 from app.config import get_settings
 from app.db import SessionFactory, backend_name, get_engine, session_scope
 from app.errors import error_response, install_error_handlers
-from app.households.router import router as households_router
-from app.sync.router import router as sync_router
-from app.reports.router import router as reports_router
-from app.units.router import router as units_router
-from app.visits.router import router as visits_router
-from app.campaigns.router import router as campaigns_router
-from app.skills.router import router as skills_router
-from app.teams.router import router as teams_router
-from app.users.router import router as users_router
 from app.households.import_router import router as household_import_router
 from app.households.importer import MAX_UPLOAD_BYTES
-
+from app.households.router import router as households_router
+from app.reports.router import router as reports_router
+from app.skills.router import router as skills_router
+from app.sync.router import router as sync_router
+from app.teams.router import router as teams_router
+from app.units.router import router as units_router
+from app.users.router import router as users_router
+from app.visits.router import router as visits_router
 
 UPLOAD_LIMITS = {"/api/v1/households/import/": MAX_UPLOAD_BYTES}
 

@@ -72,8 +72,9 @@ def test_role_scope_matrix(client: TestClient, world, role: str) -> None:  # typ
 
 @pytest.mark.parametrize("role", list(EXPECTED))
 def test_creating_a_household_outside_scope_is_403(client: TestClient, session: Session, world, role: str) -> None:  # type: ignore[no-untyped-def]
-    from app.models import AdminUnit
     from sqlmodel import select
+
+    from app.models import AdminUnit
 
     users, _ = world
     headers = login(client, users[role].phone)
