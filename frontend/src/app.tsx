@@ -128,6 +128,9 @@ export function App() {
     case 'new':
       view = <AddHousehold />;
       break;
+    case 'edit':
+      view = <AddHousehold editId={route.id} fixSeq={route.fix} />;
+      break;
     case 'sync':
       view = (
         <SyncStatus

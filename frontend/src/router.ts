@@ -4,6 +4,7 @@ export type Route =
   | { name: 'walk' }
   | { name: 'household'; id: string }
   | { name: 'visit'; id: string }
+  | { name: 'edit'; id: string; fix?: number }
   | { name: 'new' }
   | { name: 'sync' }
   | { name: 'team' }
@@ -12,6 +13,10 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'h' && parts[1] && parts[2] === 'visit') return { name: 'visit', id: parts[1] };
+  // #/h/<id>/edit[/<seq of a rejected mutation being fixed>]
+  if (parts[0] === 'h' && parts[1] && parts[2] === 'edit') {
+    return { name: 'edit', id: parts[1], fix: parts[3] && /^\d+$/.test(parts[3]) ? Number(parts[3]) : undefined };
+  }
   if (parts[0] === 'h' && parts[1]) return { name: 'household', id: parts[1] };
   if (parts[0] === 'new') return { name: 'new' };
   if (parts[0] === 'sync') return { name: 'sync' };
@@ -30,6 +35,8 @@ export function href(route: Route): string {
       return `#/h/${encodeURIComponent(route.id)}`;
     case 'visit':
       return `#/h/${encodeURIComponent(route.id)}/visit`;
+    case 'edit':
+      return `#/h/${encodeURIComponent(route.id)}/edit${route.fix ? `/${route.fix}` : ''}`;
     case 'walk':
       return '#/';
     case 'dashboard':

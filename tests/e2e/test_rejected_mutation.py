@@ -65,6 +65,12 @@ def test_one_rejected_mutation_is_kept_for_the_volunteer_and_the_rest_sync(serve
     page.get_by_test_id("logout").click()
     expect(page.get_by_test_id("logout-refused")).to_be_visible()
 
+    # "Sửa" opens the household's form filled in, to correct and send again.
+    attention.get_by_role("link", name="Sửa").click()
+    expect(page.get_by_role("heading", name="Sửa thông tin hộ")).to_be_visible()
+    expect(page.get_by_label("Tên chủ hộ")).to_have_value("Hộ Ngoài Địa Bàn")
+    page.get_by_test_id("nav-sync").click()
+
     # Discarding is explicit (a confirmation), and only then is the item gone.
     page.once("dialog", lambda d: d.accept())
     attention.get_by_role("button", name="Bỏ qua").click()

@@ -174,6 +174,34 @@ export async function saveHousehold(db: TungNhaDB, data: HouseholdIn): Promise<H
   return household;
 }
 
+/**
+ * "Sửa" on a rejected household: the corrected record replaces the local copy and goes out under a
+ * new seq, and the rejected entry it fixes leaves "Cần xử lý" — all in one transaction.
+ */
+export async function fixRejectedHousehold(db: TungNhaDB, seq: number, data: HouseholdIn): Promise<void> {
+  await db.transaction('rw', [db.households, db.outbox, db.meta], async () => {
+    const entry = await db.outbox.get(seq);
+    if (entry?.state === 'rejected' && entry.id === data.id) await db.outbox.delete(seq);
+    const prev = await db.households.get(data.id);
+    const household: Household = {
+      ...prev,
+      id: data.id,
+      hamlet_id: data.hamlet_id,
+      address: data.address ?? '',
+      head_name: data.head_name ?? '',
+      phone: data.phone ?? null,
+      member_count: data.member_count ?? 0,
+      latitude: data.latitude ?? null,
+      longitude: data.longitude ?? null,
+      deleted: data.deleted ?? false,
+      search: '',
+    };
+    household.search = householdSearchKey(household);
+    await db.households.put(household);
+    await enqueue(db, 'household.upsert', { ...data, id: data.id });
+  });
+}
+
 export async function savePerson(db: TungNhaDB, data: PersonIn): Promise<void> {
   await db.transaction('rw', [db.people, db.outbox, db.meta], async () => {
     const prev = await db.people.get(data.id);

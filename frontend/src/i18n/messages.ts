@@ -100,7 +100,7 @@ export const MESSAGES = {
   notes: ['Ghi chú', 'Notes'],
   quick_add_person: ['+ Thêm người có mặt', '+ Add a person present'],
   saved: ['Đã lưu lượt thăm. Sẽ gửi khi có mạng.', 'Visit saved. It will be sent when online.'],
-  household_saved: ['Đã lưu hộ mới.', 'Household saved.'],
+  household_saved: ['Đã lưu thông tin hộ.', 'Household saved.'],
   storage_full: [
     'Bộ nhớ máy đã đầy: lượt này CHƯA được lưu. Những gì đã lưu trước đó vẫn an toàn. Hãy xoá bớt ảnh/ứng dụng rồi bấm Lưu lại.',
     'The phone storage is full: this was NOT saved. Everything saved before is safe. Free some space and press Save again.',
@@ -110,6 +110,7 @@ export const MESSAGES = {
   draft_restored: ['Đã khôi phục bản nháp.', 'Draft restored.'],
   // add household
   new_household: ['Thêm hộ mới', 'New household'],
+  edit_household: ['Sửa thông tin hộ', 'Edit household'],
   phone_optional: ['Số điện thoại (không bắt buộc)', 'Phone (optional)'],
   required: ['Bắt buộc', 'Required'],
   // sync page

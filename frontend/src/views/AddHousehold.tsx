@@ -1,8 +1,8 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { db, getMeta } from '../db';
 import { useLive } from '../db/live';
 import { isStorageFull } from '../db/schema';
-import { newId, saveHousehold } from '../db/writes';
+import { fixRejectedHousehold, newId, saveHousehold } from '../db/writes';
 import type { MeOut } from '../api/client';
 import { t, useLocale } from '../i18n';
 import { go } from '../router';
@@ -16,7 +16,8 @@ async function hamlets(): Promise<{ id: number; name: string }[]> {
   return (me?.area ?? []).map((u) => ({ id: u.id, name: u.name }));
 }
 
-export function AddHousehold() {
+/** New household, or (with `editId`) correct one; `fixSeq` is the rejected mutation being fixed. */
+export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: number } = {}) {
   useLocale();
   const options = useLive(hamlets, [], [] as { id: number; name: string }[]);
   const [hamlet, setHamlet] = useState<number | null>(null);
@@ -26,13 +27,26 @@ export function AddHousehold() {
   const [members, setMembers] = useState('1');
   const [error, setError] = useState<string | null>(null);
   const hamletId = hamlet ?? options[0]?.id ?? null;
+  useEffect(() => {
+    if (!editId) return;
+    void db.households.get(editId).then((h) => {
+      if (!h) return;
+      setHamlet(h.hamlet_id);
+      setAddress(h.address);
+      setHead(h.head_name);
+      setPhone(h.phone ?? '');
+      setMembers(String(h.member_count));
+    });
+  }, [editId]);
 
   async function submit(e: Event) {
     e.preventDefault();
     if (!hamletId) return;
-    const id = newId();
+    const id = editId ?? newId();
+    const write = (data: Parameters<typeof saveHousehold>[1]) =>
+      fixSeq ? fixRejectedHousehold(db, fixSeq, data) : saveHousehold(db, data);
     try {
-      await saveHousehold(db, {
+      await write({
         id,
         hamlet_id: hamletId,
         address: address.trim(),
@@ -57,7 +71,7 @@ export function AddHousehold() {
       <a href="#/" class="back">
         ← {t('nav_walk')}
       </a>
-      <h1>{t('new_household')}</h1>
+      <h1>{editId ? t('edit_household') : t('new_household')}</h1>
       <form onSubmit={submit} data-testid="household-form">
         <label>
           {t('hamlet')}

@@ -55,6 +55,9 @@ export function HouseholdPage({ id }: { id: string }) {
       <a class="button primary big" href={href({ name: 'visit', id })} data-testid="log-visit">
         {t('log_visit')}
       </a>
+      <a class="button" href={href({ name: 'edit', id })}>
+        {t('edit_household')}
+      </a>
 
       <h2>{t('members')}</h2>
       {people.length === 0 && <p class="muted">{t('no_members')}</p>}

@@ -100,7 +100,7 @@ export function SyncStatus({ session, onLogout }: { session: Session; onLogout: 
                 <strong>{kindLabel(e)}</strong> {describe(e)}
                 <p class="notice bad">{loc === 'vi' ? e.error?.message : e.error?.message_en || e.error?.message}</p>
                 <div class="row">
-                  {e.kind === 'household.upsert' && <a href={href({ name: 'household', id: e.id })} class="button">{t('edit')}</a>}
+                  {e.kind === 'household.upsert' && <a href={href({ name: 'edit', id: e.id, fix: e.seq })} class="button">{t('edit')}</a>}
                   <button type="button" onClick={async () => { await requeue(db, e.seq); void engine.sync(true); }}>
                     {t('resend')}
                   </button>

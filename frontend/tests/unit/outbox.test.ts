@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getMeta } from '../../src/db/schema';
-import { saveHousehold, saveVisit } from '../../src/db/writes';
+import { fixRejectedHousehold, saveHousehold, saveVisit } from '../../src/db/writes';
 import {
   applyResults,
   counts,
@@ -77,6 +77,16 @@ describe('outbox', () => {
     await applyResults(db, [{ seq: 3, id: a.id, status: 'rejected', code: 'x' }]);
     await discard(db, 3);
     expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('fixing a rejected household replaces it with a corrected mutation in one step', async () => {
+    const db = freshDb();
+    const h = await saveHousehold(db, householdData(crypto.randomUUID(), { hamlet_id: 99 }));
+    await applyResults(db, [{ seq: 1, id: h.id, status: 'rejected', code: 'outside_your_area' }]);
+    await fixRejectedHousehold(db, 1, householdData(h.id, { hamlet_id: 7, address: 'Số 3' }));
+    const entries = await db.outbox.toArray();
+    expect(entries.map((e) => [e.seq, e.state, (e.data as { hamlet_id: number }).hamlet_id])).toEqual([[2, 'pending', 7]]);
+    expect((await db.households.get(h.id))?.search).toBe('nguyen van a so 3');
   });
 
   it('exports unsynced mutations in the push format', async () => {
