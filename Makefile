@@ -16,7 +16,9 @@ $(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 venv: $(BIN)/.installed
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund
+	# npm ci refuses a lock without other platforms' optional packages (the registry here has none):
+	# fall back to an install that follows the lock and never rewrites it.
+	cd frontend && (npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund)
 	touch $@
 
 frontend: frontend/node_modules/.installed
