@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.models import Milestone, SkillLabel
 from tests.factories import login, make_user
 from tests.reports.conftest import Scenario
 
@@ -213,3 +214,35 @@ def test_unknown_unit_and_campaign(client: TestClient, session: Session, scenari
     assert r.status_code == 404 and r.json()["error"]["code"] == "campaign_not_found"
     r = client.get("/api/v1/reports/coverage", headers=headers)
     assert r.status_code == 422 and r.json()["error"]["code"] == "unit_required"
+
+
+def test_reports_use_the_province_wording_of_the_catalogue(
+    client: TestClient, session: Session, scenario: Scenario, headers: dict[str, str]
+) -> None:
+    province = scenario.tree.province
+    session.add(
+        SkillLabel(
+            skill_id="digital_platforms",
+            province_unit_id=province.id,
+            label_vi="Sử dụng nền tảng Hậu Giang số",
+            label_en="Using the Hau Giang digital platform",
+        )
+    )
+    session.add(
+        Milestone(
+            id="hg_app",
+            position=9,
+            label_vi="Cài ứng dụng Hậu Giang số",
+            label_en="HG app",
+            province_unit_id=province.id,
+        )
+    )
+    session.commit()
+    body = _get(client, headers, "coverage", unit_id=scenario.tree.commune.id, campaign_id=scenario.campaign.id)
+    assert body["skills"][4] == {
+        "id": "digital_platforms",
+        "label_vi": "Sử dụng nền tảng Hậu Giang số",
+        "label_en": "Using the Hau Giang digital platform",
+    }
+    assert "hg_app" in [m["id"] for m in body["milestones"]]
+    assert {"milestone_id": "hg_app", "people": 0} in body["totals"]["milestones"]
