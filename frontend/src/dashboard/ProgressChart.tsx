@@ -7,6 +7,7 @@ import { d, day as formatDay, pct } from './messages';
 
 const VISITED = '#1565c0';
 const COVERED = '#b3261e';
+const DAY = 86_400;
 
 export function ProgressChart({ days }: { days: DayFigures[] }) {
   const box = useRef<HTMLDivElement>(null);
@@ -22,11 +23,15 @@ export function ProgressChart({ days }: { days: DayFigures[] }) {
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
         scales: { y: { range: [0, 100] } },
         axes: [
-          { values: (_u, ticks) => ticks.map((t) => formatDay(new Date(t * 1000).toISOString().slice(0, 10)).slice(0, 5)) },
+          {
+            // Whole days only: a tick between two days would repeat the date.
+            incrs: [DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY],
+            values: (_u, ticks) => ticks.map((t) => formatDay(new Date(t * 1000).toISOString().slice(0, 10)).slice(0, 5)),
+          },
           { values: (_u, ticks) => ticks.map((t) => `${t}%`), size: 48 },
         ],
         series: [
-          { value: (_u, t) => (t == null ? '' : formatDay(new Date(t * 1000).toISOString().slice(0, 10))) },
+          { label: d('day'), value: (_u, t) => (t == null ? '' : formatDay(new Date(t * 1000).toISOString().slice(0, 10))) },
           { label: d('cumulative_visited'), stroke: VISITED, width: 2, value: (_u, v) => (v == null ? '' : pct(v)) },
           { label: d('cumulative_covered'), stroke: COVERED, width: 2, value: (_u, v) => (v == null ? '' : pct(v)) },
         ],
