@@ -1,9 +1,9 @@
 """Reports for officials: coverage by child unit, daily progress, households to (re)visit, and files."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
@@ -15,6 +15,7 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 UnitQuery = Annotated[int | None, Query(ge=1, description="the unit; an official's own unit when left out")]
 CampaignQuery = Annotated[int, Query(ge=0, description="0 = all time")]
 ReasonQuery = Annotated[str | None, Query(pattern=REASON_PATTERN)]
+FormatPath = Annotated[str, Path(pattern="^(xlsx|csv)$")]
 
 
 def _file(f: service.ExportFile) -> Response:
@@ -60,30 +61,59 @@ def to_visit(
     )
 
 
-def _export_route(kind: str, path: str, file_format: str) -> None:
-    @router.get(f"/{path}.{file_format}", response_class=Response, name=f"export_{kind}_{file_format}")
-    def export(
-        session: SessionDep,
-        user: CurrentUser,
-        scope: ScopeDep,
-        unit_id: UnitQuery = None,
-        campaign_id: CampaignQuery = 0,
-        reason: ReasonQuery = None,
-    ) -> Response:
-        return _file(
-            service.export(
-                session,
-                actor=user,
-                scope=scope,
-                kind=kind,
-                file_format=file_format,
-                unit_id=unit_id,
-                campaign_id=campaign_id,
-                reason=reason,
-            )
-        )
+def _export(
+    session: SessionDep, user: CurrentUser, scope: ScopeDep, *, kind: str, file_format: str, **query: Any
+) -> Response:
+    return _file(service.export(session, actor=user, scope=scope, kind=kind, file_format=file_format, **query))
 
 
-for _kind, _path in (("coverage", "coverage"), ("progress", "progress"), ("to_visit", "to-visit")):
-    for _format in ("xlsx", "csv"):
-        _export_route(_kind, _path, _format)
+@router.get("/coverage.{file_format}", response_class=Response)
+def coverage_file(
+    file_format: FormatPath,
+    session: SessionDep,
+    user: CurrentUser,
+    scope: ScopeDep,
+    unit_id: UnitQuery = None,
+    campaign_id: CampaignQuery = 0,
+) -> Response:
+    """Summary by child unit, by skill, milestones and by day (xlsx); the summary with skills (csv)."""
+    return _export(
+        session, user, scope, kind="coverage", file_format=file_format, unit_id=unit_id, campaign_id=campaign_id
+    )
+
+
+@router.get("/progress.{file_format}", response_class=Response)
+def progress_file(
+    file_format: FormatPath,
+    session: SessionDep,
+    user: CurrentUser,
+    scope: ScopeDep,
+    unit_id: UnitQuery = None,
+    campaign_id: CampaignQuery = 0,
+) -> Response:
+    return _export(
+        session, user, scope, kind="progress", file_format=file_format, unit_id=unit_id, campaign_id=campaign_id
+    )
+
+
+@router.get("/to-visit.{file_format}", response_class=Response)
+def to_visit_file(
+    file_format: FormatPath,
+    session: SessionDep,
+    user: CurrentUser,
+    scope: ScopeDep,
+    unit_id: UnitQuery = None,
+    campaign_id: CampaignQuery = 0,
+    reason: ReasonQuery = None,
+) -> Response:
+    """Personal data (head of household, address): every download is logged."""
+    return _export(
+        session,
+        user,
+        scope,
+        kind="to_visit",
+        file_format=file_format,
+        unit_id=unit_id,
+        campaign_id=campaign_id,
+        reason=reason,
+    )

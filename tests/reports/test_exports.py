@@ -144,3 +144,12 @@ def test_to_visit_xlsx_lists_every_household_with_its_reason(
     ]
     log = session.exec(select(ExportLog)).one()
     assert (log.kind, log.row_count, log.personal_data) == ("to_visit", 5, True)
+
+
+def test_an_unknown_file_format_is_refused_and_not_logged(
+    client: TestClient, session: Session, scenario: Scenario, official: tuple[int, dict[str, str]]
+) -> None:
+    _, headers = official
+    r = client.get("/api/v1/reports/coverage.pdf", params={"unit_id": scenario.tree.province.id}, headers=headers)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
+    assert session.exec(select(ExportLog)).all() == []
