@@ -5,8 +5,8 @@ Coverage and progress read only the aggregate rows maintained on write (`unit_co
 primary key, never from a GROUP BY over visits. A unit without a row has zeros. Definitions are
 those of `app.visits.derived` (DESIGN §6): visited = at least one `met` visit counted for the
 campaign; covered = at least the campaign's threshold (1 or 2) of people proficient in all five.
-The households total is a property of the unit, not of a campaign: it always comes from the
-all-time row (campaign 0).
+The households total comes from the all-time rows (campaign 0); for a campaign it counts only the
+units taking part (`denominators`), so a district's campaign seen from the province is not diluted.
 
 The to-visit list is per household and reads `household_status` (also derived on write).
 """
@@ -25,6 +25,7 @@ from app.models import (
     ALL_TIME,
     AdminUnit,
     Campaign,
+    CampaignUnit,
     ExportLog,
     Household,
     HouseholdStatus,
@@ -197,6 +198,39 @@ def _figures(
     )
 
 
+def denominators(
+    session: Session, units: list[AdminUnit], campaign: Campaign | None, base: dict[int, UnitCoverage]
+) -> dict[int, tuple[int, int]]:
+    """(households, people) each unit brings to the campaign: all of it when the unit lies inside a
+    unit taking part, else the sum of the units taking part inside it. Over all time: everything."""
+    own = {u.id: (r.households, r.people) if (r := base.get(u.id or 0)) else (0, 0) for u in units}
+    if campaign is None:
+        return own  # type: ignore[return-value]
+    listed = session.exec(
+        select(AdminUnit)
+        .join(CampaignUnit, col(CampaignUnit.unit_id) == AdminUnit.id)
+        .where(CampaignUnit.campaign_id == campaign.id)
+    ).all()
+    taking_part = list(listed) or [u for u in [session.get(AdminUnit, campaign.unit_id)] if u is not None]
+    inner: dict[int, UnitCoverage] = {
+        r.unit_id: r
+        for r in session.exec(
+            select(UnitCoverage).where(
+                col(UnitCoverage.unit_id).in_([p.id for p in taking_part]), UnitCoverage.campaign_id == ALL_TIME
+            )
+        ).all()
+    }
+    out: dict[int, tuple[int, int]] = {}
+    for unit in units:
+        assert unit.id is not None
+        if any(unit.path.startswith(p.path) for p in taking_part):
+            out[unit.id] = own[unit.id]
+            continue
+        parts = [inner[p.id] for p in taking_part if p.path.startswith(unit.path) and p.id in inner]
+        out[unit.id] = (sum(r.households for r in parts), sum(r.people for r in parts))
+    return out
+
+
 def threshold_of(campaign: Campaign | None) -> int:
     return campaign.covered_threshold if campaign is not None and campaign.covered_threshold == 2 else 1
 
@@ -231,10 +265,11 @@ def _coverage_for(
     ).all():
         milestone_rows.setdefault(m.unit_id, {})[m.milestone_id] = m.people
     threshold = threshold_of(campaign)
+    totals = denominators(session, units, campaign, {k[0]: r for k, r in coverage.items() if k[1] == ALL_TIME})
     out = []
     for unit in units:
         assert unit.id is not None
-        base = coverage.get((unit.id, ALL_TIME))
+        households, people = totals[unit.id]
         row = coverage.get((unit.id, campaign_id))
         counts = {name: getattr(row, name) for name in COVERAGE_COUNTS} if row is not None else {}
         out.append(
@@ -242,8 +277,8 @@ def _coverage_for(
                 unit,
                 threshold,
                 counts,
-                households=base.households if base else 0,
-                people=base.people if base else 0,
+                households=households,
+                people=people,
                 skills=skills,
                 skill_rows=skill_rows.get(unit.id, {}),
                 milestones=milestones,
@@ -295,7 +330,7 @@ def progress(session: Session, *, scope: Scope, unit_id: int | None, campaign_id
     scope_id = campaign.id if campaign is not None else ALL_TIME
     threshold = threshold_of(campaign)
     base = session.get(UnitCoverage, (unit.id, ALL_TIME))
-    households = base.households if base else 0
+    households, _ = denominators(session, [unit], campaign, {unit.id: base} if base else {})[unit.id]
     rows = {
         r.day: r
         for r in session.exec(

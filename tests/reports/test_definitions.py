@@ -246,3 +246,26 @@ def test_reports_use_the_province_wording_of_the_catalogue(
     }
     assert "hg_app" in [m["id"] for m in body["milestones"]]
     assert {"milestone_id": "hg_app", "people": 0} in body["totals"]["milestones"]
+
+
+def test_a_campaign_counts_only_the_households_of_the_units_taking_part(
+    client: TestClient, session: Session, scenario: Scenario, headers: dict[str, str]
+) -> None:
+    from app.models import CampaignUnit
+    from tests.factories import make_campaign
+
+    tree = scenario.tree
+    district_campaign = make_campaign(session, unit=tree.district)
+    session.commit()
+    body = _get(client, headers, "coverage", unit_id=tree.province.id, campaign_id=district_campaign.id)
+    assert body["totals"]["households"] == 6
+    assert [c["households"] for c in body["children"]] == [6, 0]
+    progress = _get(client, headers, "progress", unit_id=tree.province.id, campaign_id=district_campaign.id)
+    assert progress["households"] == 6
+    session.add(CampaignUnit(campaign_id=district_campaign.id, unit_id=tree.commune.id))
+    session.commit()
+    body = _get(client, headers, "coverage", unit_id=tree.district.id, campaign_id=district_campaign.id)
+    assert body["totals"]["households"] == 4
+    assert [c["households"] for c in body["children"]] == [4, 0]
+    everything = _get(client, headers, "coverage", unit_id=tree.province.id)
+    assert everything["totals"]["households"] == 8
