@@ -306,32 +306,18 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/reports/coverage.csv": {
+    "/api/v1/reports/coverage.{file_format}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Export Coverage Csv */
-        get: operations["export_coverage_csv_api_v1_reports_coverage_csv_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/reports/coverage.xlsx": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Export Coverage Xlsx */
-        get: operations["export_coverage_xlsx_api_v1_reports_coverage_xlsx_get"];
+        /**
+         * Coverage File
+         * @description Summary by child unit, by skill, milestones and by day (xlsx); the summary with skills (csv).
+         */
+        get: operations["coverage_file_api_v1_reports_coverage__file_format__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -357,32 +343,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/reports/progress.csv": {
+    "/api/v1/reports/progress.{file_format}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Export Progress Csv */
-        get: operations["export_progress_csv_api_v1_reports_progress_csv_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/reports/progress.xlsx": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Export Progress Xlsx */
-        get: operations["export_progress_xlsx_api_v1_reports_progress_xlsx_get"];
+        /** Progress File */
+        get: operations["progress_file_api_v1_reports_progress__file_format__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -408,32 +377,18 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/reports/to-visit.csv": {
+    "/api/v1/reports/to-visit.{file_format}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Export To Visit Csv */
-        get: operations["export_to_visit_csv_api_v1_reports_to_visit_csv_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/reports/to-visit.xlsx": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Export To Visit Xlsx */
-        get: operations["export_to_visit_xlsx_api_v1_reports_to_visit_xlsx_get"];
+        /**
+         * To Visit File
+         * @description Personal data (head of household, address): every download is logged.
+         */
+        get: operations["to_visit_file_api_v1_reports_to_visit__file_format__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2767,50 +2722,18 @@ export interface operations {
             };
         };
     };
-    export_coverage_csv_api_v1_reports_coverage_csv_get: {
+    coverage_file_api_v1_reports_coverage__file_format__get: {
         parameters: {
             query?: {
                 /** @description the unit; an official's own unit when left out */
                 unit_id?: number | null;
                 /** @description 0 = all time */
                 campaign_id?: number;
-                reason?: string | null;
             };
             header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
+            path: {
+                file_format: string;
             };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    export_coverage_xlsx_api_v1_reports_coverage_xlsx_get: {
-        parameters: {
-            query?: {
-                /** @description the unit; an official's own unit when left out */
-                unit_id?: number | null;
-                /** @description 0 = all time */
-                campaign_id?: number;
-                reason?: string | null;
-            };
-            header?: never;
-            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2867,50 +2790,18 @@ export interface operations {
             };
         };
     };
-    export_progress_csv_api_v1_reports_progress_csv_get: {
+    progress_file_api_v1_reports_progress__file_format__get: {
         parameters: {
             query?: {
                 /** @description the unit; an official's own unit when left out */
                 unit_id?: number | null;
                 /** @description 0 = all time */
                 campaign_id?: number;
-                reason?: string | null;
             };
             header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
+            path: {
+                file_format: string;
             };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    export_progress_xlsx_api_v1_reports_progress_xlsx_get: {
-        parameters: {
-            query?: {
-                /** @description the unit; an official's own unit when left out */
-                unit_id?: number | null;
-                /** @description 0 = all time */
-                campaign_id?: number;
-                reason?: string | null;
-            };
-            header?: never;
-            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2970,7 +2861,7 @@ export interface operations {
             };
         };
     };
-    export_to_visit_csv_api_v1_reports_to_visit_csv_get: {
+    to_visit_file_api_v1_reports_to_visit__file_format__get: {
         parameters: {
             query?: {
                 /** @description the unit; an official's own unit when left out */
@@ -2980,40 +2871,9 @@ export interface operations {
                 reason?: string | null;
             };
             header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
+            path: {
+                file_format: string;
             };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    export_to_visit_xlsx_api_v1_reports_to_visit_xlsx_get: {
-        parameters: {
-            query?: {
-                /** @description the unit; an official's own unit when left out */
-                unit_id?: number | null;
-                /** @description 0 = all time */
-                campaign_id?: number;
-                reason?: string | null;
-            };
-            header?: never;
-            path?: never;
             cookie?: never;
         };
         requestBody?: never;
