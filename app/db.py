@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Connection, Engine, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -73,9 +73,9 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def session_scope(bind: Engine | Connection | None = None, **options: Any) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error. Services never commit."""
-    session = Session(engine or get_engine(), expire_on_commit=False)
+    session = Session(bind or get_engine(), expire_on_commit=False, **options)
     try:
         yield session
         session.commit()

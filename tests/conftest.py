@@ -1,18 +1,21 @@
 """Every backend test runs on SQLite and on PostgreSQL, each inside a transaction rolled back after it."""
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
+from app.db import SessionFactory, session_scope
 from app.main import create_app
 from tests import dbs
 
 os.environ.setdefault("ENVIRONMENT", "test")
+
+# The browser fixtures (one Playwright driver per worker, shared by every browser test).
+pytest_plugins = ["tests.browser"]
 
 
 @pytest.fixture(scope="session", params=dbs.backends())
@@ -37,20 +40,9 @@ def connection(engine: Engine) -> Iterator[Connection]:
     conn.close()
 
 
-def _factory(connection: Connection) -> Callable[[], "contextmanager[Session]"]:  # type: ignore[type-arg]
-    @contextmanager
-    def scope() -> Iterator[Session]:
-        session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    return scope
+def _factory(connection: Connection) -> SessionFactory:
+    """Each request's transaction is a savepoint inside the test's rolled-back one."""
+    return lambda: session_scope(connection, join_transaction_mode="create_savepoint")
 
 
 @pytest.fixture

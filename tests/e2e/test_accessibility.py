@@ -4,8 +4,8 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import FRONTEND
 from tests.e2e import pwa
-from tests.e2e.conftest import FRONTEND
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.models import Household, Person, SyncClient, Visit
+from tests.browser import screenshot
 from tests.e2e import pwa
-from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -79,7 +79,7 @@ def test_one_rejected_mutation_is_kept_for_the_volunteer_and_the_rest_sync(serve
 
 
 def pwa_artifact(name: str):  # type: ignore[no-untyped-def]
-    from tests.e2e.conftest import ARTIFACTS
+    from tests.browser import ARTIFACTS
 
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"

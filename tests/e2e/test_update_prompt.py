@@ -4,8 +4,8 @@ offered, never forced; reloading through the prompt keeps what was typed."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import build_frontend
 from tests.e2e import pwa
-from tests.e2e.conftest import build_frontend
 
 pytestmark = pytest.mark.browser
 

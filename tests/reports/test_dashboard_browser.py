@@ -18,15 +18,7 @@ from app.db import make_engine
 from app.demo import seed as demo
 from app.models import AdminUnit, Campaign, ExportLog, User
 from app.reports import service as reports
-from tests.e2e.conftest import (  # noqa: F401  (fixtures)
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    built_dist,
-    playwright_driver,
-    screenshot,
-    start_server,
-)
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, screenshot, start_server
 
 pytestmark = pytest.mark.browser
 SCALE = 0.02  # 400 households across every hamlet of the province, 40 of them visited
@@ -37,7 +29,7 @@ def vi_pct(value: float) -> str:
 
 
 @pytest.fixture
-def demo_server(tmp_path: Path, built_dist: Path) -> Iterator[tuple[str, object]]:  # noqa: F811
+def demo_server(tmp_path: Path, built_dist: Path) -> Iterator[tuple[str, object]]:
     db_url = f"sqlite:///{tmp_path}/demo.db"
     run_migrations(db_url)
     engine = make_engine(db_url)
@@ -55,7 +47,7 @@ def demo_server(tmp_path: Path, built_dist: Path) -> Iterator[tuple[str, object]
         engine.dispose()
 
 
-def test_province_official_drills_down_to_a_hamlet_and_downloads_the_xlsx(demo_server, playwright_driver) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_province_official_drills_down_to_a_hamlet_and_downloads_the_xlsx(demo_server, playwright_driver) -> None:  # type: ignore[no-untyped-def]
     url, engine = demo_server
     with Session(engine) as session:
         province = session.exec(select(AdminUnit).where(AdminUnit.level == "province", AdminUnit.code == "93")).one()

@@ -30,7 +30,7 @@ from app.households import service as households
 from app.households.schemas import HouseholdIn, PersonIn
 from tests import factories
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 FRONTEND = ROOT / "frontend"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
