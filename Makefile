@@ -34,7 +34,7 @@ test: venv frontend
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 	cd frontend && npm test
 
-lint: venv
+lint: venv frontend/node_modules/.installed
 	$(BIN)/ruff check app tests bench migrations
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app
