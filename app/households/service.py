@@ -245,6 +245,12 @@ def _move_people(session: Session, household: Household, version: int) -> None:
         .where(col(Visit.household_id) == household.id)
         .values(hamlet_id=household.hamlet_id, version=version)
     )
+    # Even a status whose figures did not change must be pulled again (a restored household).
+    session.execute(
+        update(HouseholdStatus)
+        .where(col(HouseholdStatus.household_id) == household.id)
+        .values(hamlet_id=household.hamlet_id, version=version)
+    )
 
 
 def patch_household(

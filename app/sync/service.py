@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -460,10 +460,11 @@ def pull(
         if budget == 0:
             has_more = True
             break
-        rows, done = _hamlet_page(session, hamlet_id, pos, top, budget, campaign_ids)
-        fresh = pos == START  # the phone holds nothing of this hamlet: tombstones would be noise
+        rows, done = _hamlet_page(session, hamlet_id, pos, top, budget, campaign_ids, area)
+        # Tombstones even on a hamlet's first page: the phone may hold its rows from another hamlet
+        # (a household moved in from one it already had).
         for row in rows:
-            changes.extend(c for c in row.changes if not (fresh and c["op"] == "delete"))
+            changes.extend(row.changes)
         budget -= len(rows)
         if done:
             positions[hamlet_id] = Position(top, DONE, "")
@@ -576,11 +577,17 @@ def _key_after(pos: Position, rank: int, *columns: Any) -> ColumnElement[bool] |
 
 
 def _hamlet_page(
-    session: Session, hamlet_id: int, pos: Position, top: int, budget: int, campaign_ids: list[int]
+    session: Session,
+    hamlet_id: int,
+    pos: Position,
+    top: int,
+    budget: int,
+    campaign_ids: list[int],
+    area: Collection[int],
 ) -> tuple[list[_Row], bool]:
     """Up to `budget` rows of the hamlet after `pos`; done when nothing up to `top` is left."""
     fetched: list[list[_Row]] = [
-        _departures(session, hamlet_id, pos, top, budget),
+        _departures(session, hamlet_id, pos, top, budget, area),
         _households(session, hamlet_id, pos, top, budget, campaign_ids),
         _people(session, hamlet_id, pos, top, budget),
         _statuses(session, hamlet_id, pos, top, budget),
@@ -593,10 +600,13 @@ def _hamlet_page(
     return rows, done
 
 
-def _departures(session: Session, hamlet_id: int, pos: Position, top: int, budget: int) -> list[_Row]:
+def _departures(
+    session: Session, hamlet_id: int, pos: Position, top: int, budget: int, area: Collection[int]
+) -> list[_Row]:
     v, hid = col(HouseholdDeparture.version), col(HouseholdDeparture.household_id)
     stmt = (
-        select(HouseholdDeparture.version, HouseholdDeparture.household_id)
+        select(HouseholdDeparture.version, HouseholdDeparture.household_id, Household.hamlet_id)
+        .join(Household, col(Household.id) == HouseholdDeparture.household_id)
         .where(
             HouseholdDeparture.hamlet_id == hamlet_id,
             _after(pos, DEPARTURE, v, _key_after(pos, DEPARTURE, hid), top),
@@ -605,34 +615,29 @@ def _departures(session: Session, hamlet_id: int, pos: Position, top: int, budge
         .limit(budget)
     )
     found = session.exec(stmt).all()
-    if not found:
-        return []
-    # The household took its people, statuses and visits to another hamlet: drop them all.
-    ids = [household_id for _, household_id in found]
-    children: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ids}
-    for person_id, household_id in session.exec(
-        select(Person.id, Person.household_id).where(col(Person.household_id).in_(ids))
-    ).all():
-        children[household_id].append(_delete("person", str(person_id)))
-    for household_id, campaign_id in session.exec(
-        select(HouseholdStatus.household_id, HouseholdStatus.campaign_id).where(
-            col(HouseholdStatus.household_id).in_(ids)
-        )
-    ).all():
-        children[household_id].append(_delete("household_status", f"{household_id}:{campaign_id}"))
-    for visit_id, household_id in session.exec(
-        select(Visit.id, Visit.household_id).where(col(Visit.household_id).in_(ids))
-    ).all():
-        children[household_id].append(_delete("visit", str(visit_id)))
+    # Moved to another hamlet of the same area: that hamlet's rows carry it, and a tombstone here
+    # could reach the phone after them (hamlets are read one after the other) and delete it.
+    gone = [household_id for _, household_id, now_in in found if now_in not in area]
+    # The household took its people, statuses and visits out of the area: drop them all.
+    children: dict[uuid.UUID, list[dict[str, Any]]] = {i: [_delete("household", str(i))] for i in gone}
+    if gone:
+        for person_id, household_id in session.exec(
+            select(Person.id, Person.household_id).where(col(Person.household_id).in_(gone))
+        ).all():
+            children[household_id].append(_delete("person", str(person_id)))
+        for household_id, campaign_id in session.exec(
+            select(HouseholdStatus.household_id, HouseholdStatus.campaign_id).where(
+                col(HouseholdStatus.household_id).in_(gone)
+            )
+        ).all():
+            children[household_id].append(_delete("household_status", f"{household_id}:{campaign_id}"))
+        for visit_id, household_id in session.exec(
+            select(Visit.id, Visit.household_id).where(col(Visit.household_id).in_(gone))
+        ).all():
+            children[household_id].append(_delete("visit", str(visit_id)))
     return [
-        _Row(
-            version,
-            DEPARTURE,
-            household_id,
-            str(household_id),
-            [_delete("household", str(household_id))] + children[household_id],
-        )
-        for version, household_id in found
+        _Row(version, DEPARTURE, household_id, str(household_id), children.get(household_id, []))
+        for version, household_id, _ in found
     ]
 
 

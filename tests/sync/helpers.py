@@ -51,7 +51,7 @@ def visit(
 
 
 def numbered(mutations: list[dict[str, Any]], start: int = 1) -> list[dict[str, Any]]:
-    return [{"seq": start + i, **m} for i, m in enumerate(mutations)]
+    return [{**m, "seq": start + i} for i, m in enumerate(mutations)]
 
 
 def push(client: TestClient, headers: dict[str, str], client_id: str, mutations: list[dict[str, Any]], **extra: Any):  # type: ignore[no-untyped-def]
