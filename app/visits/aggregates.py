@@ -82,8 +82,9 @@ def flush_aggregates(session: Session) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _flush_before_commit(session: Session) -> None:
-    # A safety net: deltas left by a service are never lost at commit.
-    if session.info.get(_PENDING):
+    # A safety net: deltas left by a service are never lost at commit. Not at a savepoint's
+    # release (this event fires for those too): that would lock the hot rows per mutation.
+    if session.info.get(_PENDING) and not session.in_nested_transaction():
         flush_aggregates(session)
 
 
