@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Table, and_, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from app.auth.phone import normalize_phone
@@ -149,14 +150,18 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
         except AppError as exc:
             results[i] = _rejected(m, exc)
     _lock_hamlets(session, scope, [record for _, _, record in parsed])
-    for i, m, record in parsed:
-        try:
-            with households.savepoint(session):
-                status = _apply(session, actor=actor, scope=scope, record=record)
-        except AppError as exc:
-            results[i] = _rejected(m, exc)
-        else:
-            results[i] = _result(m, status)
+    for run in _runs(parsed):
+        visits_only = len(run) > 1 and all(isinstance(record, VisitIn) for _, _, record in run)
+        if visits_only and _apply_visits(session, actor=actor, scope=scope, run=run, results=results):
+            continue
+        for i, m, record in run:
+            try:
+                with households.savepoint(session):
+                    status = _apply(session, actor=actor, scope=scope, record=record)
+            except AppError as exc:
+                results[i] = _rejected(m, exc)
+            else:
+                results[i] = _result(m, status)
     for i, _ in todo:
         if results[i].status == "rejected":
             session.add(_rejection(client.client_id, results[i]))
@@ -256,6 +261,46 @@ def _lock_hamlets(session: Session, scope: Scope, records: Sequence[BaseModel]) 
     for hamlet_id, path in sorted(rows):
         if hamlet_id is not None and scope.can_write_hamlet(hamlet_id, path):
             households.bump_area_version(session, hamlet_id)
+
+
+def _runs(parsed: list[tuple[int, MutationIn, BaseModel]]) -> list[list[tuple[int, MutationIn, BaseModel]]]:
+    """Consecutive visits together (written in bulk), every other mutation on its own."""
+    runs: list[list[tuple[int, MutationIn, BaseModel]]] = []
+    for item in parsed:
+        if runs and isinstance(item[2], VisitIn) and isinstance(runs[-1][-1][2], VisitIn):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def _apply_visits(
+    session: Session,
+    *,
+    actor: User,
+    scope: Scope,
+    run: list[tuple[int, MutationIn, BaseModel]],
+    results: dict[int, MutationResult],
+) -> bool:
+    """A run of visits in one savepoint, with the same answers as one by one. False after a
+    database error (rolled back): the caller then applies them one by one."""
+    try:
+        with households.savepoint(session):
+            outcomes = visits.record_visits(
+                session,
+                actor=actor,
+                scope=scope,
+                items=[r for _, _, r in run],  # type: ignore[misc]
+            )
+    except SQLAlchemyError:
+        return False
+    for (i, m, _), outcome in zip(run, outcomes, strict=True):
+        if isinstance(outcome, AppError):
+            results[i] = _rejected(m, outcome)
+        else:
+            # Already stored with the same content (an imported outbox): success, not applied twice.
+            results[i] = _result(m, "applied" if outcome else "duplicate")
+    return True
 
 
 def _apply(session: Session, *, actor: User, scope: Scope, record: BaseModel) -> str:

@@ -18,8 +18,13 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -78,15 +83,55 @@ def campaign_windows(session: Session, campaign_ids: set[int]) -> dict[int, tupl
     return {c.id: (c.starts_on, c.ends_on) for c in rows if c.id is not None}
 
 
+@dataclass
+class RawRows:
+    """A household's raw rows that its derived state is computed from."""
+
+    live_people: set[uuid.UUID] = field(default_factory=set)
+    visits: list[Any] = field(
+        default_factory=list
+    )  # Visit rows: id, campaign_id, visited_on, received_at, visited_at, outcome
+    skills: list[tuple[uuid.UUID, uuid.UUID, str, int]] = field(default_factory=list)  # visit, person, skill, level
+    milestones: list[tuple[uuid.UUID, uuid.UUID, str]] = field(default_factory=list)  # visit, person, milestone
+
+
+def load_raw_rows(session: Session, households: list[Household]) -> dict[uuid.UUID, RawRows]:
+    """The raw rows of many households in four queries (deleted households have none)."""
+    out = {h.id: RawRows() for h in households}
+    live = [h.id for h in households if h.deleted_at is None]
+    if not live:
+        return out
+    for person_id, household_id in session.exec(
+        select(Person.id, Person.household_id).where(
+            col(Person.household_id).in_(live), col(Person.deleted_at).is_(None)
+        )
+    ).all():
+        out[household_id].live_people.add(person_id)
+    owner: dict[uuid.UUID, uuid.UUID] = {}
+    for v in session.exec(select(Visit).where(col(Visit.household_id).in_(live))).all():
+        out[v.household_id].visits.append(v)
+        owner[v.id] = v.household_id
+    if owner:
+        ids = list(owner)
+        for vs in session.exec(select(VisitSkill).where(col(VisitSkill.visit_id).in_(ids))).all():
+            out[owner[vs.visit_id]].skills.append((vs.visit_id, vs.person_id, vs.skill_id, vs.level))
+        for vm in session.exec(select(VisitMilestone).where(col(VisitMilestone.visit_id).in_(ids))).all():
+            out[owner[vm.visit_id]].milestones.append((vm.visit_id, vm.person_id, vm.milestone_id))
+    return out
+
+
 def compute_state(session: Session, household: Household, skill_ids: list[str]) -> HouseholdState:
     """The household's derived state from its raw visits (deleted people and households count nothing)."""
+    rows = load_raw_rows(session, [household])[household.id]
+    windows = campaign_windows(session, {v.campaign_id for v in rows.visits if v.campaign_id})
+    return state_from_rows(household, rows, windows)
+
+
+def state_from_rows(household: Household, rows: RawRows, windows: dict[int, tuple[date, date]]) -> HouseholdState:
+    """compute_state without the database: the same definitions over rows already loaded."""
     live = household.deleted_at is None
-    people = session.exec(
-        select(Person.id).where(Person.household_id == household.id, col(Person.deleted_at).is_(None))
-    ).all()
-    live_people = set(people) if live else set()
-    visits = session.exec(select(Visit).where(Visit.household_id == household.id)).all() if live else []
-    windows = campaign_windows(session, {v.campaign_id for v in visits if v.campaign_id})
+    live_people = rows.live_people if live else set()
+    visits = rows.visits if live else []
     scopes: dict[int, ScopeState] = {ALL_TIME: ScopeState()}
     visit_scopes: dict[uuid.UUID, list[int]] = {}
     for v in visits:
@@ -109,26 +154,23 @@ def compute_state(session: Session, household: Household, skill_ids: list[str]) 
                 st.visited_on = v.visited_on
     days = {v.id: v.visited_on for v in visits}
     if visits:
-        ids = list(days)
-        for vs in session.exec(select(VisitSkill).where(col(VisitSkill.visit_id).in_(ids))).all():
-            if vs.person_id not in live_people:
+        for visit_id, person_id, skill_id, level in rows.skills:
+            if person_id not in live_people or visit_id not in days:
                 continue
-            day = days[vs.visit_id]
-            for s in visit_scopes[vs.visit_id]:
-                ps = scopes[s].people.setdefault(vs.person_id, PersonState())
-                ps.levels[vs.skill_id] = max(ps.levels.get(vs.skill_id, 0), vs.level)
-                if vs.level >= PROFICIENT and (
-                    vs.skill_id not in ps.proficient_on or day < ps.proficient_on[vs.skill_id]
-                ):
-                    ps.proficient_on[vs.skill_id] = day
-        for vm in session.exec(select(VisitMilestone).where(col(VisitMilestone.visit_id).in_(ids))).all():
-            if vm.person_id not in live_people:
+            day = days[visit_id]
+            for s in visit_scopes[visit_id]:
+                ps = scopes[s].people.setdefault(person_id, PersonState())
+                ps.levels[skill_id] = max(ps.levels.get(skill_id, 0), level)
+                if level >= PROFICIENT and (skill_id not in ps.proficient_on or day < ps.proficient_on[skill_id]):
+                    ps.proficient_on[skill_id] = day
+        for visit_id, person_id, milestone_id in rows.milestones:
+            if person_id not in live_people or visit_id not in days:
                 continue
-            day = days[vm.visit_id]
-            for s in visit_scopes[vm.visit_id]:
-                ps = scopes[s].people.setdefault(vm.person_id, PersonState())
-                if vm.milestone_id not in ps.milestones or day < ps.milestones[vm.milestone_id]:
-                    ps.milestones[vm.milestone_id] = day
+            day = days[visit_id]
+            for s in visit_scopes[visit_id]:
+                ps = scopes[s].people.setdefault(person_id, PersonState())
+                if milestone_id not in ps.milestones or day < ps.milestones[milestone_id]:
+                    ps.milestones[milestone_id] = day
     return HouseholdState(hamlet_id=household.hamlet_id, live=live, people=len(live_people), scopes=scopes)
 
 
@@ -255,3 +297,127 @@ def write_derived(
     for stale in old_status.values():
         session.delete(stale)
     return changed
+
+
+def write_derived_many(
+    session: Session, items: list[tuple[Household, HouseholdState, int]], skill_ids: list[str]
+) -> set[uuid.UUID]:
+    """write_derived for many households at once (a sync batch): three reads, then bulk statements.
+
+    The same rows and the same "changed" people as write_derived. ORM copies of these rows already
+    in the session are expired afterwards, so a later write_derived in the same transaction reads
+    them again."""
+    if not items:
+        return set()
+    session.flush()
+    ids = [h.id for h, _, _ in items]
+    ps_t, pm_t, hs_t = (_table(t) for t in (PersonSkill, PersonMilestone, HouseholdStatus))
+    old_skills: dict[uuid.UUID, dict[tuple[Any, ...], int]] = {i: {} for i in ids}
+    for household_id, p, c, sk, lv in session.execute(
+        sa_select(col(Person.household_id), ps_t.c.person_id, ps_t.c.campaign_id, ps_t.c.skill_id, ps_t.c.level)
+        .join(Person, col(Person.id) == ps_t.c.person_id)
+        .where(col(Person.household_id).in_(ids))
+    ).all():
+        old_skills[household_id][(p, c, sk)] = lv
+    old_ms: dict[uuid.UUID, dict[tuple[Any, ...], date]] = {i: {} for i in ids}
+    for household_id, p, c, m, on in session.execute(
+        sa_select(
+            col(Person.household_id), pm_t.c.person_id, pm_t.c.campaign_id, pm_t.c.milestone_id, pm_t.c.reached_on
+        )
+        .join(Person, col(Person.id) == pm_t.c.person_id)
+        .where(col(Person.household_id).in_(ids))
+    ).all():
+        old_ms[household_id][(p, c, m)] = on
+    old_status = {
+        (r.household_id, r.campaign_id): r
+        for r in session.execute(sa_select(hs_t).where(hs_t.c.household_id.in_(ids))).all()
+    }
+    changed: set[uuid.UUID] = set()
+    skill_upserts: list[dict[str, Any]] = []
+    ms_upserts: list[dict[str, Any]] = []
+    status_upserts: list[dict[str, Any]] = []
+    skill_deletes: list[dict[str, Any]] = []
+    ms_deletes: list[dict[str, Any]] = []
+    for household, state, version in items:
+        new_skills = {
+            (pid, s, skill): level
+            for s, st in state.scopes.items()
+            for pid, p in st.people.items()
+            for skill, level in p.levels.items()
+        }
+        new_ms = {
+            (pid, s, m): day
+            for s, st in state.scopes.items()
+            for pid, p in st.people.items()
+            for m, day in p.milestones.items()
+        }
+        skills_before, ms_before = old_skills[household.id], old_ms[household.id]
+        for key in skills_before.keys() - new_skills.keys():
+            skill_deletes.append({"p": key[0], "c": key[1], "k": key[2]})
+            changed.add(key[0])
+        for key, level in new_skills.items():
+            if skills_before.get(key) != level:
+                skill_upserts.append({"person_id": key[0], "campaign_id": key[1], "skill_id": key[2], "level": level})
+                changed.add(key[0])
+        for key in ms_before.keys() - new_ms.keys():
+            ms_deletes.append({"p": key[0], "c": key[1], "k": key[2]})
+            changed.add(key[0])
+        for key, day in new_ms.items():
+            if key not in ms_before:
+                changed.add(key[0])
+            if ms_before.get(key) != day:
+                ms_upserts.append(
+                    {"person_id": key[0], "campaign_id": key[1], "milestone_id": key[2], "reached_on": day}
+                )
+        for s, st in state.scopes.items():
+            values: dict[str, Any] = {
+                "hamlet_id": household.hamlet_id,
+                "visits": st.visits,
+                "last_outcome": st.last_outcome,
+                "last_visit_at": st.last_visit_at,
+                "visited_on": st.visited_on,
+                "proficient_people": sum(1 for p in st.people.values() if p.all_five_on(skill_ids)),
+                "covered_1_on": covered_on(st, skill_ids, 1),
+                "covered_2_on": covered_on(st, skill_ids, 2),
+            }
+            old = old_status.pop((household.id, s), None)
+            if old is None or any(getattr(old, k) != v for k, v in values.items()):
+                status_upserts.append({"household_id": household.id, "campaign_id": s, "version": version, **values})
+    _upsert_many(session, ps_t, ["person_id", "campaign_id", "skill_id"], skill_upserts)
+    _upsert_many(session, pm_t, ["person_id", "campaign_id", "milestone_id"], ms_upserts)
+    _upsert_many(session, hs_t, ["household_id", "campaign_id"], status_upserts)
+    if skill_deletes:
+        where = (
+            ps_t.c.person_id == bindparam("p"),
+            ps_t.c.campaign_id == bindparam("c"),
+            ps_t.c.skill_id == bindparam("k"),
+        )
+        session.execute(sa_delete(ps_t).where(*where), skill_deletes)
+    if ms_deletes:
+        where = (
+            pm_t.c.person_id == bindparam("p"),
+            pm_t.c.campaign_id == bindparam("c"),
+            pm_t.c.milestone_id == bindparam("k"),
+        )
+        session.execute(sa_delete(pm_t).where(*where), ms_deletes)
+    if old_status:
+        stale = sa_delete(hs_t).where(hs_t.c.household_id == bindparam("h"), hs_t.c.campaign_id == bindparam("c"))
+        session.execute(stale, [{"h": h, "c": c} for h, c in old_status])
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, PersonSkill | PersonMilestone | HouseholdStatus):
+            session.expire(obj)
+    return changed
+
+
+def _table(model: type) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def _upsert_many(session: Session, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table)
+    columns = [c for c in rows[0] if c not in keys]
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in columns})
+    session.execute(stmt, rows)

@@ -9,7 +9,9 @@ import hashlib
 import json
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from typing import Any, NamedTuple
 
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from app.auth.scope import Scope
@@ -19,6 +21,7 @@ from app.models import (
     AdminUnit,
     Campaign,
     CampaignUnit,
+    Household,
     Milestone,
     Person,
     Team,
@@ -28,9 +31,9 @@ from app.models import (
     VisitMilestone,
     VisitSkill,
 )
-from app.models.base import utcnow
+from app.models.base import table_of, utcnow
 from app.models.visits import LEVELS
-from app.visits import aggregates
+from app.visits import aggregates, derived
 from app.visits.schemas import VisitIn
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -65,6 +68,27 @@ def local_day(moment: datetime) -> date:
 
 
 def _validate(session: Session, data: VisitIn, household_id: uuid.UUID, received_at: datetime) -> None:
+    person_ids = [p.person_id for p in data.people]
+    known = (
+        {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
+        if person_ids
+        else {}
+    )
+    _check(data, household_id, received_at, set(households.skill_ids(session)), _milestone_ids(session), known)
+
+
+def _milestone_ids(session: Session) -> set[str]:
+    return set(session.exec(select(Milestone.id).where(col(Milestone.is_active))).all())
+
+
+def _check(
+    data: VisitIn,
+    household_id: uuid.UUID,
+    received_at: datetime,
+    skills: set[str],
+    milestone_ids: set[str],
+    known: dict[uuid.UUID, Person],
+) -> None:
     if data.visited_at > received_at + FUTURE_SLACK:
         raise VisitInFuture(details={"visited_at": data.visited_at.isoformat()})
     if data.visited_at < EARLIEST:
@@ -77,16 +101,9 @@ def _validate(session: Session, data: VisitIn, household_id: uuid.UUID, received
             "Skills can only be recorded when someone was met.",
             code="skills_without_meeting",
         )
-    skills = set(households.skill_ids(session))
-    milestone_ids = set(session.exec(select(Milestone.id).where(col(Milestone.is_active))).all())
     person_ids = [p.person_id for p in data.people]
     if len(set(person_ids)) != len(person_ids):
         raise Invalid("Một người được ghi hai lần.", "A person is listed twice.", code="person_listed_twice")
-    known = (
-        {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
-        if person_ids
-        else {}
-    )
     for p in data.people:
         person = known.get(p.person_id)
         if person is None or person.household_id != household_id or person.deleted_at is not None:
@@ -192,3 +209,168 @@ def record_visit(
     if write_aggregates:
         aggregates.flush_aggregates(session)
     return visit, True
+
+
+class _NewVisit(NamedTuple):
+    """The columns of a visit the derived state reads, for visits not yet in the database."""
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    campaign_id: int | None
+    visited_on: date
+    received_at: datetime
+    visited_at: datetime
+    outcome: str
+
+
+def record_visits(session: Session, *, actor: User, scope: Scope, items: list[VisitIn]) -> list[bool | AppError]:
+    """record_visit(write_aggregates=False) for a run of visits from one sync batch.
+
+    One answer per item, in order: True (stored), False (the same visit was already stored) or the
+    AppError refusing it, exactly as record_visit would decide, item after item. The accepted ones
+    are written together: their households locked in id order, their raw rows read in a few
+    queries, visits and skill rows inserted in bulk, derived rows and aggregate deltas computed once
+    per household. A database error leaves the caller's savepoint to roll back (nothing is
+    half-written) so it can fall back to record_visit one by one."""
+    results: list[bool | AppError] = [False] * len(items)
+    digests = [content_hash(d) for d in items]
+    stored = dict(
+        session.exec(select(Visit.id, Visit.content_hash).where(col(Visit.id).in_({d.id for d in items}))).all()
+    )
+    locked = {
+        h.id: h
+        for h in session.exec(
+            select(Household)
+            .where(col(Household.id).in_(sorted({d.household_id for d in items})))
+            .order_by(col(Household.id))
+            .with_for_update()
+        ).all()
+    }
+    person_ids = {p.person_id for d in items for p in d.people}
+    known = (
+        {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
+        if person_ids
+        else {}
+    )
+    skills = households.skill_ids(session)
+    skill_set, milestone_ids = set(skills), _milestone_ids(session)
+    teams: dict[int, int | None] = {}
+    # Held here: the session's identity map is weak, and these are asked for at every visit.
+    hamlets: dict[int, AdminUnit | None] = {}
+    campaigns: dict[tuple[int | None, int], int | AppError | None] = {}
+    accepted: dict[uuid.UUID, list[tuple[_NewVisit, VisitIn]]] = {}
+    rows: list[dict[str, Any]] = []
+    for i, (data, digest) in enumerate(zip(items, digests, strict=True)):
+        try:
+            if data.id in stored:
+                if stored[data.id] != digest:
+                    raise IdReused(details={"visit_id": str(data.id)})
+                results[i] = False
+                continue
+            household = locked.get(data.household_id)
+            hamlet = None
+            if household is not None:
+                if household.hamlet_id not in hamlets:
+                    hamlets[household.hamlet_id] = session.get(AdminUnit, household.hamlet_id)
+                hamlet = hamlets[household.hamlet_id]
+            if household is None or hamlet is None or not scope.can_write_hamlet(hamlet.id, hamlet.path):  # type: ignore[arg-type]
+                raise households.HouseholdNotFound(details={"household_id": str(data.household_id)})
+            if household.deleted_at is not None:
+                raise households.HouseholdDeleted(details={"household_id": str(household.id)})
+            received_at = utcnow()
+            _check(data, household.id, received_at, skill_set, milestone_ids, known)
+            key = (data.campaign_id, household.hamlet_id)
+            if key not in campaigns:
+                try:
+                    campaigns[key] = _campaign_for(session, data.campaign_id, hamlet)
+                except AppError as exc:
+                    campaigns[key] = exc
+            found = campaigns[key]
+            if isinstance(found, AppError):
+                raise found
+            campaign_id = found
+            if hamlet.id not in teams:
+                teams[hamlet.id] = _team_of(session, actor, hamlet)  # type: ignore[index]
+        except AppError as exc:
+            results[i] = exc
+            continue
+        visit = _NewVisit(
+            data.id, household.id, campaign_id, local_day(data.visited_at), received_at, data.visited_at, data.outcome
+        )
+        accepted.setdefault(household.id, []).append((visit, data))
+        stored[data.id] = digest  # the same id again later in the run: duplicate or id_reused
+        results[i] = True
+        rows.append(
+            {
+                "id": data.id,
+                "household_id": household.id,
+                "hamlet_id": household.hamlet_id,
+                "volunteer_id": actor.id,
+                "team_id": teams[hamlet.id],  # type: ignore[index]
+                "campaign_id": campaign_id,
+                "visited_at": data.visited_at,
+                "visited_on": visit.visited_on,
+                "received_at": received_at,
+                "outcome": data.outcome,
+                "consent_given": data.consent_given,
+                "consent_notice_version": data.consent_notice_version,
+                "notes": data.notes if data.consent_given else "",
+                "content_hash": digest,
+            }
+        )
+    if accepted:
+        _write_accepted(session, [locked[h] for h in accepted], accepted, rows, skills)
+    return results
+
+
+def _write_accepted(
+    session: Session,
+    touched: list[Household],
+    accepted: dict[uuid.UUID, list[tuple["_NewVisit", VisitIn]]],
+    rows: list[dict[str, Any]],
+    skills: list[str],
+) -> None:
+    raw = derived.load_raw_rows(session, touched)
+    campaigns = {v.campaign_id for r in raw.values() for v in r.visits if v.campaign_id}
+    campaigns |= {v.campaign_id for new in accepted.values() for v, _ in new if v.campaign_id}
+    windows = derived.campaign_windows(session, campaigns)
+    before = {h.id: derived.contribution(derived.state_from_rows(h, raw[h.id], windows), skills) for h in touched}
+    versions = {h.id: households.bump_area_version(session, h.hamlet_id) for h in touched}
+    skill_rows: list[dict[str, Any]] = []
+    milestone_rows: list[dict[str, Any]] = []
+    for h in touched:
+        for visit, data in accepted[h.id]:
+            raw[h.id].visits.append(visit)
+            for p in data.people:
+                for skill_id, level in p.skills.items():
+                    skill_rows.append(
+                        {"visit_id": visit.id, "person_id": p.person_id, "skill_id": skill_id, "level": LEVELS[level]}
+                    )
+                    raw[h.id].skills.append((visit.id, p.person_id, skill_id, LEVELS[level]))
+                for milestone_id in set(p.milestones):
+                    milestone_rows.append(
+                        {"visit_id": visit.id, "person_id": p.person_id, "milestone_id": milestone_id}
+                    )
+                    raw[h.id].milestones.append((visit.id, p.person_id, milestone_id))
+    for row in rows:
+        row["version"] = versions[row["household_id"]]
+    session.execute(insert(table_of(Visit)), rows)
+    if skill_rows:
+        session.execute(insert(table_of(VisitSkill)), skill_rows)
+    if milestone_rows:
+        session.execute(insert(table_of(VisitMilestone)), milestone_rows)
+    states = [(h, derived.state_from_rows(h, raw[h.id], windows), versions[h.id]) for h in touched]
+    for h, state, _ in states:
+        after = derived.contribution(state, skills)
+        after.subtract(before[h.id])
+        hamlet = session.get(AdminUnit, h.hamlet_id)
+        assert hamlet is not None
+        aggregates.add_delta(session, aggregates.unit_chain(hamlet.path), after)
+    changed = derived.write_derived_many(session, states, skills)
+    by_version: dict[int, list[uuid.UUID]] = {}
+    for h, state, version in states:
+        people = {pid for st in state.scopes.values() for pid in st.people} | raw[h.id].live_people
+        by_version.setdefault(version, []).extend(sorted(changed & people))
+    for version, ids in by_version.items():
+        if ids:
+            session.execute(update(Person).where(col(Person.id).in_(ids)).values(version=version))
