@@ -311,10 +311,7 @@ def run_devices(
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept-Encoding": "gzip"}
         with httpx.Client(base_url=server.base, headers=headers, timeout=120) as client:
             for k, body in enumerate(bodies[d]):
-                if interval is not None:
-                    at = start + d * interval / len(bodies) + k * interval
-                else:
-                    at = start
+                at = start + d * interval / len(bodies) + k * interval if interval is not None else start
                 pause = at - time.perf_counter()
                 if pause > 0:
                     time.sleep(pause)
@@ -406,8 +403,9 @@ def baseline(url: str, area: Area, batches: int, rng: random.Random) -> float:
                             milestones.append((v["id"], p["person_id"], ms))
                 with conn.cursor() as cur:
                     cur.executemany(
-                        "INSERT INTO visit (id, household_id, hamlet_id, volunteer_id, campaign_id, visited_at, visited_on,"
-                        " received_at, outcome, consent_given, consent_notice_version, notes, content_hash, version)"
+                        "INSERT INTO visit (id, household_id, hamlet_id, volunteer_id, campaign_id, visited_at,"
+                        " visited_on, received_at, outcome, consent_given, consent_notice_version, notes,"
+                        " content_hash, version)"
                         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                         visits,
                     )
@@ -443,7 +441,8 @@ def main() -> None:
     rng = random.Random(7)
 
     log(
-        f"database {DB_NAME}: create, migrate, seed {args.devices} device hamlets × {args.households} households + one of {PULL_HOUSEHOLDS}"
+        f"database {DB_NAME}: create, migrate, seed {args.devices} device hamlets × {args.households}"
+        f" households + one of {PULL_HOUSEHOLDS}"
     )
     url = normalize_url(fresh_database(args.url))
     run_migrations(url)
@@ -479,10 +478,12 @@ def main() -> None:
 
         wire, elapsed, pages, rows = first_pull(server, area.pull_user)
         log(
-            f"first full pull of a {PULL_HOUSEHOLDS}-household hamlet (3 people and a visit each): {rows} rows in {pages} page(s),"
+            f"first full pull of a {PULL_HOUSEHOLDS}-household hamlet (3 people and a visit each):"
+            f" {rows} rows in {pages} page(s),"
         )
         log(
-            f"  {wire / 1024:.1f} KB on the wire (gzip), {elapsed * 1000:.0f} ms   [target ≤ {TARGET_PULL_KB:.0f} KB, ≤ {TARGET_PULL_MS:.0f} ms]"
+            f"  {wire / 1024:.1f} KB on the wire (gzip), {elapsed * 1000:.0f} ms"
+            f"   [target ≤ {TARGET_PULL_KB:.0f} KB, ≤ {TARGET_PULL_MS:.0f} ms]"
         )
         if wire / 1024 > TARGET_PULL_KB:
             missed.append("pull size")
@@ -494,13 +495,15 @@ def main() -> None:
             [visit_batch(dev, area.campaign_id, rng, k * BATCH) for k in range(args.batches)] for dev in area.devices
         ]
         log(
-            f"paced: {args.devices} devices, one batch of {BATCH} visits every {interval:.2f} s each (offered {args.rate:.0f} visits/s), {args.batches} batches"
+            f"paced: {args.devices} devices, one batch of {BATCH} visits every {interval:.2f} s each"
+            f" (offered {args.rate:.0f} visits/s), {args.batches} batches"
         )
         wall, lat, visits = run_devices(server, area, bodies, interval)
         rate = visits / wall
         p50, p95 = pct(lat, 50) * 1000, pct(lat, 95) * 1000
         log(
-            f"  {visits} visits committed in {wall:.1f} s: {rate:.0f} visits/s; push latency p50 {p50:.0f} ms, p95 {p95:.0f} ms"
+            f"  {visits} visits committed in {wall:.1f} s: {rate:.0f} visits/s;"
+            f" push latency p50 {p50:.0f} ms, p95 {p95:.0f} ms"
         )
 
         bodies = [
@@ -510,11 +513,13 @@ def main() -> None:
         wall, lat_s, visits_s = run_devices(server, area, bodies, None)
         rate_s = visits_s / wall
         log(
-            f"  {visits_s} visits committed in {wall:.1f} s: {rate_s:.0f} visits/s; push latency p50 {pct(lat_s, 50) * 1000:.0f} ms, p95 {pct(lat_s, 95) * 1000:.0f} ms"
+            f"  {visits_s} visits committed in {wall:.1f} s: {rate_s:.0f} visits/s;"
+            f" push latency p50 {pct(lat_s, 50) * 1000:.0f} ms, p95 {pct(lat_s, 95) * 1000:.0f} ms"
         )
         peak = server.peak_rss / 1024
         log(
-            f"server peak RSS: {peak:.0f} MB (both workers); supervisor {server.supervisor_rss_kb() / 1024:.0f} MB   [target ≤ {TARGET_RSS_MB:.0f} MB]"
+            f"server peak RSS: {peak:.0f} MB (both workers); supervisor {server.supervisor_rss_kb() / 1024:.0f} MB"
+            f"   [target ≤ {TARGET_RSS_MB:.0f} MB]"
         )
         log(f"targets: ≥ {TARGET_RATE:.0f} visits/s and p95 ≤ {TARGET_P95_MS:.0f} ms at {args.devices} devices")
         if max(rate, rate_s) < TARGET_RATE:
@@ -534,7 +539,8 @@ def main() -> None:
         missed.append("visit count")
     base = baseline(url, area, args.batches, rng)
     log(
-        f"baseline: the same rows (visit, visit_skill, visit_milestone) inserted with psycopg, one process, {BATCH} per transaction: {base:.0f} visits/s"
+        f"baseline: the same rows (visit, visit_skill, visit_milestone) inserted with psycopg, one process,"
+        f" {BATCH} per transaction: {base:.0f} visits/s"
     )
     log(f"ratio: app {max(rate, rate_s):.0f} / baseline {base:.0f} = {max(rate, rate_s) / base:.2f}")
     if not args.keep:

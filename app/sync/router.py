@@ -1,7 +1,9 @@
+import threading
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.deps import CurrentUser, ScopeDep, SessionDep
 from app.sync import service
@@ -9,9 +11,25 @@ from app.sync.schemas import PullOut, PushIn, PushOut
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 
+# A push is CPU-bound in this process: beyond a few at once they only share the GIL and hold more
+# batches in memory. The others wait here, before their transaction begins, for a slot.
+PUSHES_AT_ONCE = 2
+_push_slots = threading.BoundedSemaphore(PUSHES_AT_ONCE)
+
+
+def _push_slot() -> Iterator[None]:
+    with _push_slots:
+        yield
+
 
 @router.post("/push", response_model=PushOut)
-def push(body: PushIn, user: CurrentUser, session: SessionDep, scope: ScopeDep) -> PushOut:
+def push(
+    _: Annotated[None, Depends(_push_slot, scope="function")],
+    body: PushIn,
+    user: CurrentUser,
+    session: SessionDep,
+    scope: ScopeDep,
+) -> PushOut:
     return service.push(session, actor=user, scope=scope, data=body)
 
 
