@@ -62,3 +62,9 @@ class UnitDaily(SQLModel, table=True):
     households_covered_1: int = 0
     households_covered_2: int = 0
     people_proficient_all: int = 0
+
+
+COVERAGE_COUNTERS: tuple[str, ...] = tuple(
+    name for name in UnitCoverage.model_fields if name not in ("unit_id", "campaign_id")
+)
+"""The counter columns of `unit_coverage`, in table order."""

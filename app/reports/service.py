@@ -35,6 +35,7 @@ from app.models import (
     UnitSkill,
     User,
 )
+from app.models.aggregates import COVERAGE_COUNTERS
 from app.models.base import utcnow
 from app.reports import exports
 from app.reports.schemas import (
@@ -53,19 +54,6 @@ from app.reports.schemas import (
 )
 from app.skills import service as skills_catalogue
 
-COVERAGE_COUNTS = (
-    "households",
-    "households_visited",
-    "households_covered_1",
-    "households_covered_2",
-    "households_not_home",
-    "households_declined",
-    "households_moved",
-    "visits",
-    "people",
-    "people_taught",
-    "people_proficient_all",
-)
 # An all-time progress chart never spans more than this (a stray 2020 visit must not draw 2,000 days).
 MAX_DAYS = 400
 
@@ -271,7 +259,7 @@ def _coverage_for(
         assert unit.id is not None
         households, people = totals[unit.id]
         row = coverage.get((unit.id, campaign_id))
-        counts = {name: getattr(row, name) for name in COVERAGE_COUNTS} if row is not None else {}
+        counts = {name: getattr(row, name) for name in COVERAGE_COUNTERS} if row is not None else {}
         out.append(
             _figures(
                 unit,

@@ -219,92 +219,15 @@ def write_derived(
     session: Session, household: Household, state: HouseholdState, skill_ids: list[str], version: int
 ) -> set[uuid.UUID]:
     """Store the per-person levels and the household status; return the people whose levels changed."""
-    changed: set[uuid.UUID] = set()
-    old_skills = {
-        (r.person_id, r.campaign_id, r.skill_id): r
-        for r in session.exec(
-            select(PersonSkill)
-            .join(Person, col(Person.id) == PersonSkill.person_id)
-            .where(Person.household_id == household.id)
-        ).all()
-    }
-    new_skills = {
-        (pid, s, skill): level
-        for s, st in state.scopes.items()
-        for pid, p in st.people.items()
-        for skill, level in p.levels.items()
-    }
-    for key, row in old_skills.items():
-        if key not in new_skills:
-            session.delete(row)
-            changed.add(key[0])
-        elif row.level != new_skills[key]:
-            row.level = new_skills[key]
-            session.add(row)
-            changed.add(key[0])
-    for key, level in new_skills.items():
-        if key not in old_skills:
-            session.add(PersonSkill(person_id=key[0], campaign_id=key[1], skill_id=key[2], level=level))
-            changed.add(key[0])
-    old_ms = {
-        (r.person_id, r.campaign_id, r.milestone_id): r
-        for r in session.exec(
-            select(PersonMilestone)
-            .join(Person, col(Person.id) == PersonMilestone.person_id)
-            .where(Person.household_id == household.id)
-        ).all()
-    }
-    new_ms = {
-        (pid, s, m): day
-        for s, st in state.scopes.items()
-        for pid, p in st.people.items()
-        for m, day in p.milestones.items()
-    }
-    for key, ms_row in old_ms.items():
-        if key not in new_ms:
-            session.delete(ms_row)
-            changed.add(key[0])
-        elif ms_row.reached_on != new_ms[key]:
-            ms_row.reached_on = new_ms[key]
-            session.add(ms_row)
-    for key, day in new_ms.items():
-        if key not in old_ms:
-            session.add(PersonMilestone(person_id=key[0], campaign_id=key[1], milestone_id=key[2], reached_on=day))
-            changed.add(key[0])
-    old_status = {
-        r.campaign_id: r
-        for r in session.exec(select(HouseholdStatus).where(HouseholdStatus.household_id == household.id)).all()
-    }
-    for s, st in state.scopes.items():
-        values: dict[str, Any] = {
-            "hamlet_id": household.hamlet_id,
-            "visits": st.visits,
-            "last_outcome": st.last_outcome,
-            "last_visit_at": st.last_visit_at,
-            "visited_on": st.visited_on,
-            "proficient_people": sum(1 for p in st.people.values() if p.all_five_on(skill_ids)),
-            "covered_1_on": covered_on(st, skill_ids, 1),
-            "covered_2_on": covered_on(st, skill_ids, 2),
-        }
-        status = old_status.pop(s, None)
-        if status is None:
-            status = HouseholdStatus(household_id=household.id, campaign_id=s, version=version, **values)
-        elif any(getattr(status, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(status, k, v)
-            status.version = version
-        session.add(status)
-    for stale in old_status.values():
-        session.delete(stale)
-    return changed
+    return write_derived_many(session, [(household, state, version)], skill_ids)
 
 
 def write_derived_many(
     session: Session, items: list[tuple[Household, HouseholdState, int]], skill_ids: list[str]
 ) -> set[uuid.UUID]:
-    """write_derived for many households at once (a sync batch): three reads, then bulk statements.
+    """Derived rows for many households at once (a sync batch): three reads, then bulk statements.
 
-    The same rows and the same "changed" people as write_derived. ORM copies of these rows already
+    ORM copies of these rows already
     in the session are expired afterwards, so a later write_derived in the same transaction reads
     them again."""
     if not items:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
+from app.models.aggregates import COVERAGE_COUNTERS
 from tests.factories import make_campaign, make_tree, make_user
 from tests.reports.build import SKILLS, Field
 
@@ -111,19 +112,7 @@ def recompute(session: Session) -> dict[str, Counter[tuple[Any, ...]]]:
 
 
 def stored(session: Session) -> dict[str, Counter[tuple[Any, ...]]]:
-    cov_cols = [
-        "households",
-        "households_visited",
-        "households_covered_1",
-        "households_covered_2",
-        "households_not_home",
-        "households_declined",
-        "households_moved",
-        "visits",
-        "people",
-        "people_taught",
-        "people_proficient_all",
-    ]
+    cov_cols = list(COVERAGE_COUNTERS)
     day_cols = ["visits", "households_visited", "households_covered_1", "households_covered_2", "people_proficient_all"]
     cov: Counter[tuple[Any, ...]] = Counter()
     for row in _rows(session, f"SELECT unit_id, campaign_id, {', '.join(cov_cols)} FROM unit_coverage"):

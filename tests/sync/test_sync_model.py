@@ -27,6 +27,7 @@ from app.config import get_settings
 from app.households import service as households
 from app.main import create_app
 from app.models import AdminUnit, Household, User, VolunteerArea
+from app.models.aggregates import COVERAGE_COUNTERS
 from app.models.base import utcnow
 from app.visits import aggregates, derived
 from tests import dbs
@@ -469,19 +470,7 @@ class SyncMachine(RuleBasedStateMachine):
                     expected[(unit, *key)] += n
         stored: Counter[tuple[Any, ...]] = Counter()
         conn = session.connection()
-        cov = [
-            "households",
-            "households_visited",
-            "households_covered_1",
-            "households_covered_2",
-            "households_not_home",
-            "households_declined",
-            "households_moved",
-            "visits",
-            "people",
-            "people_taught",
-            "people_proficient_all",
-        ]
+        cov = list(COVERAGE_COUNTERS)
         for row in conn.execute(text(f"SELECT unit_id, campaign_id, {', '.join(cov)} FROM unit_coverage")):
             for name, n in zip(cov, row[2:], strict=True):
                 stored[(row[0], "cov", row[1], name)] += n
