@@ -33,7 +33,7 @@ from app.db import make_engine  # noqa: E402
 from app.households import service as households  # noqa: E402
 from app.households.schemas import HouseholdIn  # noqa: E402
 from app.models import User  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, FRONTEND, PHONE_VIEWPORT, build_frontend, seed, start_server  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, FRONTEND, PHONE_VIEWPORT, build_frontend, seed, start_server  # noqa: E402
 from tests.e2e.pwa import login  # noqa: E402
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
