@@ -36,8 +36,15 @@ export default defineConfig({
         globIgnores: ['**/dashboard-*.js'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/api\//],
-        // No runtimeCaching: /api is never cached by the service worker.
-        runtimeCaching: [],
+        // /api is never cached by the service worker. The dashboard chunk is cached the first time an
+        // official opens it, so it reopens offline; volunteers never download it.
+        runtimeCaching: [
+          {
+            urlPattern: ({ url }) => url.pathname.startsWith('/assets/dashboard-'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'tungnha-dashboard', expiration: { maxEntries: 8 } },
+          },
+        ],
         cleanupOutdatedCaches: true,
         clientsClaim: true,
         skipWaiting: false,

@@ -134,6 +134,18 @@ def test_province_official_drills_down_to_a_hamlet_and_downloads_the_xlsx(demo_s
         expect(page.get_by_role("status").filter(has_text="Không có mạng")).to_be_visible()
         expect(crumbs.locator("[aria-current=page]")).to_have_text("Thành phố Vị Thanh")
         screenshot(page, "dashboard-offline")
+
+        # Reopened with no network: the shell and the dashboard chunk come from the service worker.
+        context.set_offline(False)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()
+        expect(crumbs.locator("[aria-current=page]")).to_have_text("Thành phố Vị Thanh")
+        # The browser's HTTP cache may be evicted on a phone: only the service worker's caches count.
+        context.new_cdp_session(page).send("Network.clearBrowserCache")
+        context.set_offline(True)
+        page.reload()
+        expect(crumbs.locator("[aria-current=page]")).to_have_text("Thành phố Vị Thanh")
+        expect(page.get_by_role("status").filter(has_text="Không có mạng")).to_be_visible()
     finally:
         context.close()
         browser.close()
