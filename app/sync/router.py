@@ -6,6 +6,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.deps import CurrentUser, ScopeDep, SessionDep
+from app.sync import pull as pull_service
 from app.sync import service
 from app.sync.schemas import PullOut, PushIn, PushOut
 
@@ -39,8 +40,8 @@ def pull(
     session: SessionDep,
     scope: ScopeDep,
     cursor: Annotated[str | None, Query(max_length=16_000)] = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = service.DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=pull_service.MAX_LIMIT)] = pull_service.DEFAULT_LIMIT,
 ) -> Any:
-    page = service.pull(session, actor=user, scope=scope, cursor=cursor or None, limit=limit)
+    page = pull_service.pull(session, actor=user, scope=scope, cursor=cursor or None, limit=limit)
     # Thousands of rows on a first pull: serialised directly rather than validated row by row.
     return Response(orjson.dumps(page, option=orjson.OPT_UTC_Z), media_type="application/json")

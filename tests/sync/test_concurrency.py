@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from app.auth.scope import scope_for
 from app.models import User, Visit
+from app.sync import pull as pull_service
 from app.sync import service
 from app.sync.schemas import PushIn
 from tests.factories import make_tree, make_user
@@ -71,7 +72,7 @@ def _pull(engine: Engine, user_id: int, cursor: str | None, limit: int = 1000) -
         with Session(engine) as session:
             user = session.get(User, user_id)
             assert user is not None
-            page = service.pull(session, actor=user, scope=scope_for(session, user), cursor=cursor, limit=limit)
+            page = pull_service.pull(session, actor=user, scope=scope_for(session, user), cursor=cursor, limit=limit)
             session.commit()
         changes += page["changes"]
         cursor = page["cursor"]
