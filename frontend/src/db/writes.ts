@@ -152,7 +152,8 @@ export async function saveVisit(
   return visit;
 }
 
-export async function saveHousehold(db: TungNhaDB, data: HouseholdIn): Promise<Household> {
+/** The local copy of a household as the volunteer wrote it, with its folded search key. */
+function householdFrom(data: HouseholdIn): Household {
   const household: Household = {
     id: data.id,
     hamlet_id: data.hamlet_id,
@@ -166,6 +167,11 @@ export async function saveHousehold(db: TungNhaDB, data: HouseholdIn): Promise<H
     search: '',
   };
   household.search = householdSearchKey(household);
+  return household;
+}
+
+export async function saveHousehold(db: TungNhaDB, data: HouseholdIn): Promise<Household> {
+  const household = householdFrom(data);
   await db.transaction('rw', [db.households, db.outbox, db.meta], async () => {
     const prev = await db.households.get(household.id);
     await db.households.put({ ...prev, ...household });
@@ -183,21 +189,7 @@ export async function fixRejectedHousehold(db: TungNhaDB, seq: number, data: Hou
     const entry = await db.outbox.get(seq);
     if (entry?.state === 'rejected' && entry.id === data.id) await db.outbox.delete(seq);
     const prev = await db.households.get(data.id);
-    const household: Household = {
-      ...prev,
-      id: data.id,
-      hamlet_id: data.hamlet_id,
-      address: data.address ?? '',
-      head_name: data.head_name ?? '',
-      phone: data.phone ?? null,
-      member_count: data.member_count ?? 0,
-      latitude: data.latitude ?? null,
-      longitude: data.longitude ?? null,
-      deleted: data.deleted ?? false,
-      search: '',
-    };
-    household.search = householdSearchKey(household);
-    await db.households.put(household);
+    await db.households.put({ ...prev, ...householdFrom(data) });
     await enqueue(db, 'household.upsert', { ...data, id: data.id });
   });
 }
