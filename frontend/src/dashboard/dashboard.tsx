@@ -4,6 +4,7 @@
 // are kept for offline reading (data.ts).
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, type MeOut } from '../api/client';
+import { saveFile } from '../components/saveFile';
 import { label, locale, setLocale, useLocale } from '../i18n';
 import { go, useRoute } from '../router';
 import { api } from '../services';
@@ -414,14 +415,7 @@ function Downloads({ unitId, campaignId }: { unitId: number; campaignId: number 
     setNote(null);
     try {
       const { blob, filename } = await api.download(path);
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = filename;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 30_000);
+      saveFile(blob, filename);
       setNote({ ok: true, text: d('downloaded', { name: filename }) });
     } catch (e) {
       setNote({ ok: false, text: d('download_failed', { message: message(e) }) });

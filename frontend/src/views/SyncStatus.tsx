@@ -5,19 +5,12 @@ import { useLive } from '../db/live';
 import { counts, discard, exportOutbox, requeue } from '../sync/outbox';
 import { formatTime, locale, setLocale, t, useLocale } from '../i18n';
 import { href } from '../router';
+import { saveFile } from '../components/saveFile';
 import { useSyncState } from '../components/useSync';
 import { engine } from '../services';
 
 export function downloadJson(name: string, value: unknown): void {
-  const blob = new Blob([JSON.stringify(value, null, 1)], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveFile(new Blob([JSON.stringify(value, null, 1)], { type: 'application/json' }), name);
 }
 
 export async function exportToFile(session: Session): Promise<void> {
