@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test venv frontend lint format bench clean
+.PHONY: run test provision venv frontend lint format bench clean
 
 $(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,7 +30,11 @@ run: venv frontend
 	$(BIN)/tungnha seed-demo
 	$(BIN)/tungnha serve --host 127.0.0.1 --port 8000
 
-test: venv frontend
+# Debian's Chromium and a running PostgreSQL (installed or started when missing).
+provision:
+	bash scripts/provision.sh
+
+test: provision venv frontend
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 	cd frontend && npm test
 
