@@ -27,12 +27,23 @@ def migrate() -> None:
     typer.echo("Cơ sở dữ liệu đã cập nhật (database schema is up to date).")
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API and the PWA with uvicorn."""
     import uvicorn
 
-    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+    # On SIGTERM, requests in flight get a few seconds to finish; then the process stops regardless.
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
 
 
 @app.command("create-user")

@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     login_lock_after: int = 8
     login_lock_minutes: int = 15
     max_body_bytes: int = 1_000_000
+    # Under load (see app/routing.py, app/sync/admission.py): pushes running at once per process, worker
+    # threads per process, and the limits after which a stalled request becomes a quick 503.
+    push_concurrency: int = 4
+    worker_threads: int = 40
+    lock_timeout_ms: int = 5_000
+    statement_timeout_ms: int = 30_000
+    idle_in_transaction_timeout_ms: int = 15_000
+    sqlite_busy_timeout_ms: int = 10_000
     frontend_dist: str = str(Path(__file__).resolve().parent.parent / "frontend" / "dist")
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,13 +32,27 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+@dataclass(frozen=True)
+class RequestLimits:
+    """Backstops for the server's connections: a stall becomes an error (a 503), never a wedged server.
+    Command-line work (imports, rebuilds, migrations) runs without them."""
+
+    lock_timeout_ms: int
+    statement_timeout_ms: int
+    idle_in_transaction_timeout_ms: int
+    sqlite_busy_timeout_ms: int
+
+
+def make_engine(url: str, *, limits: RequestLimits | None = None, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        busy_ms = limits.sqlite_busy_timeout_ms if limits else 30_000
+        if limits is not None:
+            kwargs.setdefault("pool_timeout", 10)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
@@ -47,7 +62,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -58,6 +73,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    if limits is not None:
+        kwargs.setdefault("pool_timeout", 10)
+        options = (
+            f"-c lock_timeout={limits.lock_timeout_ms} -c statement_timeout={limits.statement_timeout_ms}"
+            f" -c idle_in_transaction_session_timeout={limits.idle_in_transaction_timeout_ms}"
+        )
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "options": options}
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -70,6 +92,21 @@ def get_engine() -> Engine:
     from app.config import get_settings
 
     return make_engine(get_settings().database_url)
+
+
+@lru_cache
+def get_server_engine() -> Engine:
+    """The engine of the HTTP server: the same database, with the request backstops."""
+    from app.config import get_settings
+
+    settings = get_settings()
+    limits = RequestLimits(
+        lock_timeout_ms=settings.lock_timeout_ms,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
+        sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+    return make_engine(settings.database_url, limits=limits)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from app.auth.security import InvalidToken, decode_token
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.models import User
+from app.routing import end_read
 
 # scope="function": the transaction commits before the response is sent, never after.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -36,6 +37,7 @@ def get_current_user(request: Request, session: SessionDep) -> User:
         raise InvalidToken()
     if not user.is_active:
         raise AccountDeactivated()
+    end_read(session)
     return user
 
 
@@ -43,7 +45,9 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def get_scope(session: SessionDep, user: CurrentUser) -> Scope:
-    return scope_for(session, user)
+    scope = scope_for(session, user)
+    end_read(session)
+    return scope
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]

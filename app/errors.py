@@ -5,7 +5,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+# A stalled database (lock or statement timeout, SQLite busy, no free connection) is temporary: the phone
+# retries a 503 with backoff. PostgreSQL's SQLSTATEs: 55P03 lock_not_available, 57014 query_canceled,
+# 25P03 idle_in_transaction_session_timeout, 40P01 deadlock_detected, 40001 serialization_failure.
+_TEMPORARY_SQLSTATES = {"55P03", "57014", "25P03", "40P01", "40001"}
+RETRY_AFTER_SECONDS = "5"
+
+
+def is_temporary_db_error(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _TEMPORARY_SQLSTATES:
+        return True
+    return "database is locked" in str(orig) or "database is busy" in str(orig)
 
 
 class AppError(Exception):
@@ -129,6 +147,20 @@ def install_error_handlers(app: FastAPI) -> None:
                 400, "malformed_json", "Dữ liệu JSON không đúng định dạng.", "Malformed JSON.", details
             )
         return error_response(422, "invalid", "Dữ liệu không hợp lệ.", "Invalid data.", details)
+
+    @app.exception_handler(sa_exc.DBAPIError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def _database(_: Request, exc: Exception) -> JSONResponse:
+        if not is_temporary_db_error(exc):
+            raise exc
+        response = error_response(
+            503,
+            "database_busy",
+            "Máy chủ đang bận. Dữ liệu vẫn an toàn trên máy, ứng dụng sẽ tự gửi lại sau ít giây.",
+            "The server is busy. Your data is safe on the phone and will be sent again shortly.",
+        )
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,25 +1,31 @@
 """create_app(): routers, the one error shape, the built PWA at /."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine, text
-from starlette.responses import FileResponse, Response
+from sqlalchemy.exc import DBAPIError
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.router import router as auth_router
 from app.campaigns.router import router as campaigns_router
 from app.config import get_settings
-from app.db import SessionFactory, backend_name, get_engine, session_scope
+from app.db import SessionFactory, backend_name, get_server_engine, session_scope
 from app.errors import error_response, install_error_handlers
 from app.households.import_router import router as household_import_router
 from app.households.importer import MAX_UPLOAD_BYTES
 from app.households.router import router as households_router
 from app.reports.router import router as reports_router
+from app.routing import OneHopRoute
 from app.skills.router import router as skills_router
+from app.sync.admission import PushAdmission
 from app.sync.router import router as sync_router
 from app.teams.router import router as teams_router
 from app.units.router import router as units_router
@@ -76,15 +82,37 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
+READY_TIMEOUT_SECONDS = 2.0
+# The readiness probe's own threads: a stalled database never takes the request threads with it.
+_ready_threads = anyio.CapacityLimiter(2)
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
 def health_router() -> APIRouter:
-    router = APIRouter(tags=["health"])
+    router = APIRouter(tags=["health"], route_class=OneHopRoute)
 
     @router.get("/health")
-    def health(request: Request) -> dict[str, str]:
+    async def health(request: Request) -> dict[str, str]:
+        """Liveness: answered on the event loop, without a thread or the database, so it tells the truth
+        about the process even when every worker thread is busy."""
+        return {"status": "ok", "database": backend_name(request.app.state.engine)}
+
+    @router.get("/health/ready", responses={503: {"description": "The database does not answer in time."}})
+    async def ready(request: Request) -> Response:
+        """Readiness: the database answers `SELECT 1` within two seconds."""
         engine: Engine = request.app.state.engine
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "database": backend_name(engine)}
+        try:
+            with anyio.fail_after(READY_TIMEOUT_SECONDS):
+                await anyio.to_thread.run_sync(_ping, engine, limiter=_ready_threads, abandon_on_cancel=True)
+        except (TimeoutError, OSError, DBAPIError):
+            return error_response(
+                503, "database_unavailable", "Cơ sở dữ liệu không trả lời.", "The database does not answer."
+            )
+        return JSONResponse({"status": "ready", "database": backend_name(engine)})
 
     return router
 
@@ -141,10 +169,24 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
         return FileResponse(dist / "index.html")
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Sync routes run in anyio's default thread pool; its size is a setting (the load test shrinks it).
+    anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().worker_threads
+    yield
+
+
 def create_app(*, engine: Engine | None = None, session_factory: SessionFactory | None = None) -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="Từng Nhà", version="1.0.0", openapi_url="/api/v1/openapi.json", docs_url="/api/docs")
-    app.state.engine = engine or get_engine()
+    app = FastAPI(
+        title="Từng Nhà",
+        version="1.0.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine or get_server_engine()
+    app.state.push_admission = PushAdmission(concurrency=settings.push_concurrency)
     app.state.session_factory = session_factory or (lambda: session_scope(app.state.engine))
     install_error_handlers(app)
     app.include_router(api_router())

@@ -4,8 +4,9 @@ from app.auth import service
 from app.auth.phone import normalize_phone
 from app.auth.schemas import LoginIn, MeOut, RefreshIn, TokenOut
 from app.deps import CurrentUser, SessionDep
+from app.routing import OneHopRoute
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=OneHopRoute)
 
 
 @router.post("/auth/login", response_model=TokenOut)

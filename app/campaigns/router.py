@@ -5,8 +5,9 @@ from fastapi import APIRouter, Query
 from app.campaigns import service
 from app.campaigns.schemas import CampaignIn, CampaignOut, CampaignPageOut, CampaignPatch
 from app.deps import PageDep, ScopeDep, SessionDep
+from app.routing import OneHopRoute
 
-router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+router = APIRouter(prefix="/campaigns", tags=["campaigns"], route_class=OneHopRoute)
 
 
 @router.get("", response_model=CampaignPageOut)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from app.deps import ScopeDep, SessionDep
 from app.households import importer
 from app.models import AdminUnit
+from app.routing import OneHopRoute
 
 
 class ImportRowOut(BaseModel):
@@ -52,7 +53,7 @@ class ImportCommitOut(BaseModel):
     rows: list[ImportCommittedRow]
 
 
-router = APIRouter(prefix="/households/import", tags=["households"])
+router = APIRouter(prefix="/households/import", tags=["households"], route_class=OneHopRoute)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CommuneId = Annotated[int | None, Query(ge=1)]
 

@@ -16,8 +16,9 @@ from app.households.schemas import (
     PersonOut,
 )
 from app.models import Household, HouseholdStatus, Visit
+from app.routing import OneHopRoute
 
-router = APIRouter(tags=["households"])
+router = APIRouter(tags=["households"], route_class=OneHopRoute)
 
 
 def household_out(household: Household, status: HouseholdStatus | None, threshold: int = 1) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from starlette.responses import Response
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
 from app.reports import service
 from app.reports.schemas import REASON_PATTERN, CoverageOut, ProgressOut, ToVisitOut
+from app.routing import OneHopRoute
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=OneHopRoute)
 
 UnitQuery = Annotated[int | None, Query(ge=1, description="the unit; an official's own unit when left out")]
 CampaignQuery = Annotated[int, Query(ge=0, description="0 = all time")]

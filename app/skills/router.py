@@ -3,10 +3,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from app.deps import ScopeDep, SessionDep
+from app.routing import OneHopRoute
 from app.skills import service
 from app.skills.schemas import CatalogueOut, MilestoneIn, MilestoneOut, MilestonePatch, SkillLabelIn
 
-router = APIRouter(tags=["skills"])
+router = APIRouter(tags=["skills"], route_class=OneHopRoute)
 SkillId = Annotated[str, Path(max_length=40)]
 
 

@@ -1,31 +1,34 @@
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.deps import CurrentUser, ScopeDep, SessionDep
+from app.routing import OneHopRoute
 from app.sync import pull as pull_service
 from app.sync import service
+from app.sync.admission import PushAdmission
 from app.sync.schemas import PullOut, PushIn, PushOut
 
-router = APIRouter(prefix="/sync", tags=["sync"])
-
-# A push is CPU-bound in this process: beyond a few at once they only share the GIL and hold more
-# batches in memory. The others wait here, before their transaction begins, for a slot.
-PUSHES_AT_ONCE = 2
-_push_slots = threading.BoundedSemaphore(PUSHES_AT_ONCE)
+router = APIRouter(prefix="/sync", tags=["sync"], route_class=OneHopRoute)
 
 
-def _push_slot() -> Iterator[None]:
-    with _push_slots:
+async def _admitted(request: Request) -> AsyncIterator[None]:
+    """On the event loop, before the push takes a thread or opens a transaction (app/sync/admission.py)."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    client_id = body.get("client_id") if isinstance(body, dict) else None
+    admission: PushAdmission = request.app.state.push_admission
+    async with admission.slot(client_id if isinstance(client_id, str) and len(client_id) <= 100 else None):
         yield
 
 
 @router.post("/push", response_model=PushOut)
 def push(
-    _: Annotated[None, Depends(_push_slot, scope="function")],
+    _: Annotated[None, Depends(_admitted, scope="function")],
     body: PushIn,
     user: CurrentUser,
     session: SessionDep,

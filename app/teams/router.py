@@ -3,10 +3,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.deps import PageDep, ScopeDep, SessionDep
+from app.routing import OneHopRoute
 from app.teams import service
 from app.teams.schemas import MemberIn, TeamDetailOut, TeamIn, TeamPageOut, TeamPatch
 
-router = APIRouter(prefix="/teams", tags=["teams"])
+router = APIRouter(prefix="/teams", tags=["teams"], route_class=OneHopRoute)
 
 
 @router.get("", response_model=TeamPageOut)

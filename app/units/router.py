@@ -6,10 +6,11 @@ from fastapi import APIRouter, Query
 
 from app.deps import CurrentUser, ScopeDep, SessionDep
 from app.models.units import SCHEME_2004
+from app.routing import OneHopRoute
 from app.units import service
 from app.units.schemas import LEVEL_PATTERN, SCHEME_PATTERN, HamletIn, UnitDetail, UnitOut, UnitSearchHit
 
-router = APIRouter(prefix="/units", tags=["units"])
+router = APIRouter(prefix="/units", tags=["units"], route_class=OneHopRoute)
 
 
 @router.get("", response_model=list[UnitOut])

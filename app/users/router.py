@@ -3,6 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
+from app.routing import OneHopRoute
 from app.users import service
 from app.users.schemas import (
     FIELD_ROLE_PATTERN,
@@ -15,7 +16,7 @@ from app.users.schemas import (
     UserPatch,
 )
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=OneHopRoute)
 
 
 def _one(session: SessionDep, user: Any, temporary_password: str | None = None) -> dict[str, Any]:

@@ -3,10 +3,11 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from app.deps import CurrentUser, ScopeDep, SessionDep
+from app.routing import OneHopRoute
 from app.visits import service
 from app.visits.schemas import VisitIn, VisitOut
 
-router = APIRouter(tags=["visits"])
+router = APIRouter(tags=["visits"], route_class=OneHopRoute)
 
 
 @router.post("/visits", response_model=VisitOut, status_code=201)
