@@ -53,7 +53,9 @@ def _start(db_url: str, log: Path) -> tuple[subprocess.Popen, str]:  # type: ign
         "PYTHONUNBUFFERED": "1",
     }
     args = ["-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         if process.poll() is not None:
