@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy import Uuid, bindparam, create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -66,6 +66,7 @@ class Phone:
     cursor: str | None = None
     outbox: list[dict[str, Any]] = field(default_factory=list)  # sent, not yet acknowledged
     created: list[str] = field(default_factory=list)
+    acked: int = 0
 
 
 @dataclass
@@ -218,6 +219,7 @@ async def send_outbox(http: httpx.AsyncClient, url: str, phone: Phone, stats: St
         if bad:
             raise RuntimeError(f"unexpected results: {bad[:3]}")
         stats.visits_acked += len(done)
+        phone.acked += len(done)
         phone.outbox = [m for m in phone.outbox if m["seq"] not in done]
         return not phone.outbox
     wait = float(r.headers.get("Retry-After", "5")) if r.status_code in (429, 503) else 5.0
@@ -331,6 +333,7 @@ async def main_async(args: argparse.Namespace) -> int:
         await watcher
         elapsed = time.monotonic() - started
         acked_during_load = stats.visits_acked
+        phones_through = sum(1 for p in phones if p.acked)
         during_load, unanswered_during_load = Counter(stats.answers), stats.unanswered
         health_during_load, health_failures = list(stats.health), stats.health_failures
         # SIGTERM while the phones are still pushing (their requests then fail; they keep their outbox).
@@ -364,8 +367,8 @@ async def main_async(args: argparse.Namespace) -> int:
     with engine.connect() as conn:
         stored = distinct = 0
         for i in range(0, len(created), 5000):
-            chunk = {"ids": created[i : i + 5000]}
-            ids = bindparam("ids", expanding=True)
+            chunk = {"ids": [uuid.UUID(v) for v in created[i : i + 5000]]}
+            ids = bindparam("ids", expanding=True, type_=Uuid())
             stored += conn.execute(
                 text("SELECT count(*) FROM visit WHERE id IN :ids").bindparams(ids), chunk
             ).scalar_one()
@@ -380,7 +383,8 @@ async def main_async(args: argparse.Namespace) -> int:
     bad_answers = {k: v for k, v in during_load.items() if k not in ("200", "429", "503", "pull 200", "pull 503")}
     log("")
     log(f"devices {len(phones)}, {elapsed:.0f} s of load, workers {args.workers}, think {args.think} s")
-    log(f"visits acknowledged during the load: {acked_during_load} = {acked_during_load / elapsed:.1f} visits/s")
+    log(f"visits acknowledged during the load: {acked_during_load} = {acked_during_load / elapsed:.1f} visits/s;", end="")
+    log(f" phones with visits through: {phones_through} of {len(phones)}")
     log(
         f"push latency (answered 200): p50 {pct(lat, 0.5) * 1000:.0f} ms, p95 {pct(lat, 0.95) * 1000:.0f} ms,"
         f" p99 {pct(lat, 0.99) * 1000:.0f} ms   [baseline, one phone alone: p50 {alone_push * 1000:.0f} ms;"
