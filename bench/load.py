@@ -383,7 +383,8 @@ async def main_async(args: argparse.Namespace) -> int:
     bad_answers = {k: v for k, v in during_load.items() if k not in ("200", "429", "503", "pull 200", "pull 503")}
     log("")
     log(f"devices {len(phones)}, {elapsed:.0f} s of load, workers {args.workers}, think {args.think} s")
-    log(f"visits acknowledged during the load: {acked_during_load} = {acked_during_load / elapsed:.1f} visits/s;", end="")
+    rate = acked_during_load / elapsed
+    log(f"visits acknowledged during the load: {acked_during_load} = {rate:.1f} visits/s;", end="")
     log(f" phones with visits through: {phones_through} of {len(phones)}")
     log(
         f"push latency (answered 200): p50 {pct(lat, 0.5) * 1000:.0f} ms, p95 {pct(lat, 0.95) * 1000:.0f} ms,"
