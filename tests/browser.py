@@ -1,4 +1,7 @@
-"""Browser tests: a real uvicorn on 127.0.0.1 with its own SQLite file, the built PWA, Debian's Chromium.
+"""Browser tests: a real uvicorn on 127.0.0.1 with its own database, the built PWA, Debian's Chromium.
+
+The `server` fixture runs on a fresh SQLite file; a test asks for a fresh PostgreSQL database with
+`@pytest.mark.parametrize("server", ["postgresql"], indirect=True)` (or both backends).
 
 The PWA is built once per run (or taken from frontend/dist when it is newer than the sources, as
 `make frontend` leaves it); each test gets its own copy of it so a test can "deploy" a new build.
@@ -24,11 +27,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.auth.scope import scope_for
-from app.cli import run_migrations
-from app.db import make_engine
 from app.households import service as households
 from app.households.schemas import HouseholdIn, PersonIn
-from tests import factories
+from tests import dbs, factories
 
 ROOT = Path(__file__).resolve().parents[1]
 FRONTEND = ROOT / "frontend"
@@ -138,6 +139,7 @@ class Server:
     seed: Seed
     dist: Path
     process: subprocess.Popen  # type: ignore[type-arg]
+    backend: str = "sqlite"
 
 
 def start_server(db_url: str, dist: Path, log: Path) -> subprocess.Popen:  # type: ignore[type-arg]
@@ -147,7 +149,7 @@ def start_server(db_url: str, dist: Path, log: Path) -> subprocess.Popen:  # typ
         "DATABASE_URL": db_url,
         "FRONTEND_DIST": str(dist),
         "ENVIRONMENT": "test",
-        "SECRET_KEY": "e2e-secret",
+        "SECRET_KEY": "e2e-secret-" + uuid.uuid4().hex,
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(
@@ -184,24 +186,46 @@ def start_server(db_url: str, dist: Path, log: Path) -> subprocess.Popen:  # typ
     raise RuntimeError("uvicorn did not start")
 
 
-@pytest.fixture
-def server(tmp_path: Path, built_dist: Path) -> Iterator[Server]:
-    db_url = f"sqlite:///{tmp_path}/e2e.db"
-    run_migrations(db_url)
-    engine = make_engine(db_url)
-    seeded = seed(engine)
-    dist = tmp_path / "dist"
-    shutil.copytree(built_dist, dist)
-    process = start_server(db_url, dist, tmp_path / "uvicorn.log")
+def stop_server(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    process.terminate()
     try:
-        yield Server(process.url, engine, seeded, dist, process)  # type: ignore[attr-defined]
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def database(backend: str, prefix: str, tmp_path: Path, worker_id: str) -> Iterator[Engine]:
+    """A fresh migrated database (SQLite file or PostgreSQL database), dropped afterwards."""
+    if backend == "postgresql" and dbs.postgres_base_url() is None:
+        pytest.skip("TEST_SKIP_POSTGRES=1: no PostgreSQL for this test")
+    name = dbs.unique_name(prefix, worker_id)
+    engine = dbs.migrated_engine(backend, name, str(tmp_path))
+    try:
+        yield engine
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
         engine.dispose()
+        if backend == "postgresql":
+            dbs.drop_postgres(name)
+
+
+def database_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, tmp_path: Path, built_dist: Path, worker_id: str) -> Iterator[Server]:
+    backend = getattr(request, "param", "sqlite")
+    with database(backend, "tungnha_e2e", tmp_path, worker_id) as engine:
+        seeded = seed(engine)
+        dist = tmp_path / "dist"
+        shutil.copytree(built_dist, dist)
+        process = start_server(database_url(engine), dist, tmp_path / "uvicorn.log")
+        try:
+            yield Server(process.url, engine, seeded, dist, process, backend)  # type: ignore[attr-defined]
+        finally:
+            stop_server(process)
 
 
 @pytest.fixture(scope="session")

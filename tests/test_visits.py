@@ -1,8 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.errors import AppError
 from app.models import HouseholdStatus, PersonSkill, UnitCoverage, UnitDaily, UnitSkill
 from tests.factories import login, make_campaign, make_tree, make_user, new_id
 
@@ -135,11 +137,9 @@ def test_a_failed_savepoint_leaves_no_deltas_and_no_version_gap(client: TestClie
     scope = scope_for(session, user)
     before = session.get(AreaVersion, tree.hamlet.id).version  # type: ignore[union-attr]
     bad = VisitIn.model_validate({**_visit(household_id, person_id), "people": [{"person_id": new_id()}]})
-    try:
-        with households.savepoint(session):
-            visits.record_visit(session, actor=user, scope=scope, data=bad, write_aggregates=False)
-    except Exception as exc:
-        assert getattr(exc, "code", "") == "person_not_in_household"
+    with pytest.raises(AppError) as refused, households.savepoint(session):
+        visits.record_visit(session, actor=user, scope=scope, data=bad, write_aggregates=False)
+    assert refused.value.code == "person_not_in_household"
     good = VisitIn.model_validate(_visit(household_id, person_id))
     with households.savepoint(session):
         visits.record_visit(session, actor=user, scope=scope, data=good, write_aggregates=False)

@@ -22,9 +22,15 @@ def login(page: Page, url: str, phone: str, *, households: int) -> None:
 
 
 def wait_offline_ready(page: Page) -> None:
-    """The service worker has installed the app shell (precache complete)."""
+    """The service worker has installed the app shell (precache complete) and controls the page.
+
+    A worker only activates once its install (the precache) succeeded, and `clientsClaim` makes the
+    activated worker take over the page that registered it: from then on a reload is served offline.
+    """
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || true")
+    page.wait_for_function(
+        "navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.state === 'activated'"
+    )
 
 
 def pending(page: Page) -> int:

@@ -1,4 +1,5 @@
-"""Issue 4, browser scenario 1: offline visits and a new household survive a reload, then sync once."""
+"""Issue 4, browser scenario 1: offline visits and a new household survive a reload, then sync once.
+Run against a server on SQLite and on PostgreSQL."""
 
 import pytest
 from playwright.sync_api import expect
@@ -12,16 +13,18 @@ from tests.e2e import pwa
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.parametrize("server", ["sqlite", "postgresql"], indirect=True)
 def test_offline_visits_survive_reload_and_sync_exactly_once(server, open_browser):  # type: ignore[no-untyped-def]
     context = open_browser()
     page = context.pages[0] if context.pages else context.new_page()
+    suffix = "" if server.backend == "sqlite" else f"-{server.backend}"
     pwa.login(page, server.url, server.seed.phone, households=6)
     pwa.wait_offline_ready(page)
-    screenshot(page, "walk-list")
+    screenshot(page, "walk-list" + suffix)
 
     context.set_offline(True)
     taps = pwa.log_all_proficient_single_person(
-        page, "Nguyễn Văn An", screenshot=lambda: screenshot(page, "visit-form")
+        page, "Nguyễn Văn An", screenshot=lambda: screenshot(page, "visit-form" + suffix)
     )
     assert taps <= 8, f"one-person household, all five proficient took {taps} taps"
     pwa.log_not_home(page, "Trần Thị Bình")
@@ -39,14 +42,15 @@ def test_offline_visits_survive_reload_and_sync_exactly_once(server, open_browse
     pwa.open_household(page, "Lê Văn Cường")
     expect(page.get_by_text("Lê Thị Mai")).to_be_visible()
     expect(page.get_by_test_id("visit-history").get_by_text("chưa đồng bộ")).to_be_visible()
-    screenshot(page, "household")
+    screenshot(page, "household" + suffix)
 
     context.set_offline(False)
     pwa.sync_now(page)
     pwa.expect_pending(page, 0)
     expect(page.get_by_test_id("sync-summary")).to_contain_text("Mọi dữ liệu đã được gửi")
-    screenshot(page, "sync-status")
+    screenshot(page, "sync-status" + suffix)
 
+    assert server.engine.dialect.name == server.backend
     with Session(server.engine) as s:
         visits = s.exec(select(Visit).where(Visit.volunteer_id == server.seed.user_id)).all()
         assert len(visits) == 3

@@ -2,13 +2,14 @@
 and one installation's retry racing its original applies nothing twice."""
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func
+from sqlalchemy import Engine, event, func, text
 from sqlmodel import Session, select
 
 from app.auth.scope import scope_for
@@ -35,6 +36,8 @@ class Push(threading.Thread):
     def __init__(self, engine: Engine, user_id: int, client_id: str, mutations: list[dict[str, Any]]) -> None:
         super().__init__(daemon=True)
         self.engine, self.user_id, self.client_id, self.mutations = engine, user_id, client_id, mutations
+        self.connected = threading.Event()
+        self.backend_pid = 0
         self.pushed = threading.Event()
         self.commit = threading.Event()
         self.committed = threading.Event()
@@ -44,6 +47,8 @@ class Push(threading.Thread):
     def run(self) -> None:
         try:
             with Session(self.engine, expire_on_commit=False) as session:
+                self.backend_pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+                self.connected.set()
                 user = session.get(User, self.user_id)
                 assert user is not None
                 body = PushIn(client_id=self.client_id, schema_version=1, mutations=self.mutations)  # type: ignore[arg-type]
@@ -54,6 +59,7 @@ class Push(threading.Thread):
                 self.committed.set()
         except BaseException as exc:  # reported by the test's thread
             self.error = exc
+            self.connected.set()
             self.pushed.set()
             self.committed.set()
 
@@ -63,6 +69,22 @@ class Push(threading.Thread):
         self.join(WAIT)
         if self.error:
             raise self.error
+
+
+def _wait_until_blocked(engine: Engine, waiter: Push, holder: Push) -> None:
+    """Until PostgreSQL reports the waiter's transaction waiting on a lock the holder's transaction holds:
+    the event that proves the waiter cannot have pushed yet (no fixed pause to hope it would have)."""
+    assert waiter.connected.wait(WAIT) and waiter.error is None, waiter.error
+    deadline = time.monotonic() + WAIT
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            blockers = conn.execute(text("SELECT pg_blocking_pids(:pid)"), {"pid": waiter.backend_pid}).scalar_one()
+            conn.rollback()
+            if holder.backend_pid in blockers:
+                return
+            assert not waiter.pushed.is_set(), f"pushed without waiting for the other transaction: {waiter.error}"
+            time.sleep(0.02)
+    raise AssertionError(f"backend {waiter.backend_pid} never waited on {holder.backend_pid}")
 
 
 def _pull(engine: Engine, user_id: int, cursor: str | None, limit: int = 1000) -> dict[str, Any]:
@@ -112,7 +134,8 @@ def test_the_same_hamlet_commits_in_version_order(pg_engine: Engine) -> None:
     assert first.pushed.wait(WAIT)
     second.start()
     # The second waits on the hamlet's version row, held by the first until it commits.
-    assert not second.pushed.wait(0.5)
+    _wait_until_blocked(pg_engine, second, first)
+    assert not second.pushed.is_set()
     before = _pull(pg_engine, reader, None)
     assert _households(before) == set()
     first.finish()
@@ -201,7 +224,8 @@ def test_a_retry_racing_its_original_applies_nothing_twice(pg_engine: Engine) ->
     original.start()
     assert original.pushed.wait(WAIT)
     retry.start()
-    assert not retry.pushed.wait(0.5)  # waits on the client's row
+    _wait_until_blocked(pg_engine, retry, original)  # waits on the client's row
+    assert not retry.pushed.is_set()
     original.finish()
     assert retry.pushed.wait(WAIT)
     retry.finish()
