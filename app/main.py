@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.router import router as auth_router
 from app.campaigns.router import router as campaigns_router
-from app.config import get_settings
+from app.config import get_settings, require_secret_key
 from app.db import SessionFactory, backend_name, get_engine, session_scope
 from app.errors import error_response, install_error_handlers
 from app.households.import_router import router as household_import_router
@@ -143,6 +143,7 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
 
 def create_app(*, engine: Engine | None = None, session_factory: SessionFactory | None = None) -> FastAPI:
     settings = get_settings()
+    require_secret_key(settings)
     app = FastAPI(title="Từng Nhà", version="1.0.0", openapi_url="/api/v1/openapi.json", docs_url="/api/docs")
     app.state.engine = engine or get_engine()
     app.state.session_factory = session_factory or (lambda: session_scope(app.state.engine))

@@ -55,3 +55,72 @@ def test_no_token_and_bad_token_are_401(client: TestClient) -> None:
     r = client.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"})
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "invalid_token"
+
+
+def _session_tokens(client: TestClient, phone: str, password: str = "mat-khau-thu") -> tuple[dict[str, str], str]:
+    body = client.post("/api/v1/auth/login", json={"phone": phone, "password": password}).json()
+    return {"Authorization": f"Bearer {body['access_token']}"}, body["refresh_token"]
+
+
+def _dead(client: TestClient, access: dict[str, str], refresh: str) -> bool:
+    me = client.get("/api/v1/me", headers=access)
+    again = client.post("/api/v1/auth/refresh", json={"refresh_token": refresh})
+    return (me.status_code, again.status_code) == (401, 401) and me.json()["error"]["code"] == "invalid_token"
+
+
+def test_password_change_ends_every_older_token(client: TestClient, session: Session) -> None:
+    tree = make_tree(session)
+    user = make_user(session, "volunteer", hamlets=[tree.hamlet])
+    session.commit()
+    other_phone = _session_tokens(client, user.phone)
+    access, refresh = _session_tokens(client, user.phone)
+    r = client.post(
+        "/api/v1/me/password",
+        json={"current_password": "mat-khau-thu", "new_password": "mot-mat-khau-moi"},
+        headers=access,
+    )
+    assert r.status_code == 200, r.text
+    # The session that changed the password goes on with the tokens it was given; every other one ends.
+    fresh = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert client.get("/api/v1/me", headers=fresh).status_code == 200
+    assert client.post("/api/v1/auth/refresh", json={"refresh_token": r.json()["refresh_token"]}).status_code == 200
+    assert _dead(client, access, refresh)
+    assert _dead(client, *other_phone)
+
+
+def test_admin_reset_and_deactivation_end_every_older_token(client: TestClient, session: Session) -> None:
+    tree = make_tree(session)
+    official = make_user(session, "commune_official", unit=tree.commune)
+    volunteer = make_user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet])
+    session.commit()
+    official_headers = login(client, official.phone)
+
+    before_reset = _session_tokens(client, volunteer.phone)
+    r = client.patch(f"/api/v1/users/{volunteer.id}", json={"reset_password": True}, headers=official_headers)
+    assert r.status_code == 200
+    assert _dead(client, *before_reset)
+    temporary = r.json()["temporary_password"]
+
+    before_deactivation = _session_tokens(client, volunteer.phone, temporary)
+    assert client.get("/api/v1/me", headers=before_deactivation[0]).status_code == 200
+    assert client.post(f"/api/v1/users/{volunteer.id}/deactivate", headers=official_headers).status_code == 200
+    assert client.post(f"/api/v1/users/{volunteer.id}/reactivate", headers=official_headers).status_code == 200
+    # Reactivating does not bring the old sessions back: the volunteer logs in again.
+    assert _dead(client, *before_deactivation)
+    assert client.get("/api/v1/me", headers=login(client, volunteer.phone, temporary)).status_code == 200
+
+
+def test_token_with_a_tampered_credential_version_is_refused(client: TestClient, session: Session) -> None:
+    from app.auth.security import create_token
+
+    tree = make_tree(session)
+    user = make_user(session, "volunteer", hamlets=[tree.hamlet])
+    session.commit()
+    assert user.id is not None
+    for version in (1, -1, "0", None):
+        token = create_token(user.id, "access", version)  # type: ignore[arg-type]
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401, version
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {create_token(user.id, 'access', 0)}"}).status_code
+        == 200
+    )

@@ -6,7 +6,14 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from app.auth.phone import normalize_phone
-from app.auth.security import InvalidToken, create_token, decode_token, hash_password, verify_password
+from app.auth.security import (
+    InvalidToken,
+    create_token,
+    decode_token,
+    hash_password,
+    require_current_credentials,
+    verify_password,
+)
 from app.config import get_settings
 from app.errors import AppError, Unauthorized
 from app.models import AdminUnit, LoginThrottle, Team, TeamMember, User, VolunteerArea
@@ -81,8 +88,8 @@ def authenticate(session: Session, *, phone: str, password: str) -> User:
 def tokens_for(user: User) -> dict[str, object]:
     assert user.id is not None
     return {
-        "access_token": create_token(user.id, "access"),
-        "refresh_token": create_token(user.id, "refresh"),
+        "access_token": create_token(user.id, "access", user.credential_version),
+        "refresh_token": create_token(user.id, "refresh", user.credential_version),
         "token_type": "bearer",
         "expires_in": get_settings().access_token_minutes * 60,
     }
@@ -93,6 +100,7 @@ def refresh(session: Session, *, refresh_token: str) -> User:
     user = session.get(User, int(claims["sub"]))
     if user is None or not user.is_active:
         raise InvalidToken()
+    require_current_credentials(claims, user.credential_version)
     return user
 
 

@@ -20,6 +20,8 @@ class User(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="admin_unit.id", index=True)
     is_active: bool = True
     must_change_password: bool = False
+    # In every token: a password change, an admin reset or a deactivation bumps it, and older tokens die.
+    credential_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
     deactivated_at: datetime | None = None
 
