@@ -1,6 +1,12 @@
-from fastapi.testclient import TestClient
-from sqlmodel import Session
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from app.config import get_settings
+from app.models import LoginThrottle
 from tests.factories import login, make_tree, make_user
 
 
@@ -124,3 +130,45 @@ def test_token_with_a_tampered_credential_version_is_refused(client: TestClient,
         client.get("/api/v1/me", headers={"Authorization": f"Bearer {create_token(user.id, 'access', 0)}"}).status_code
         == 200
     )
+
+
+def _wrong(client: TestClient, phone: str) -> int:
+    return client.post("/api/v1/auth/login", json={"phone": phone, "password": "sai-mat-khau"}).status_code
+
+
+def test_a_stranger_cannot_lock_the_owner_out(client: TestClient, session: Session) -> None:
+    tree = make_tree(session)
+    owner = make_user(session, "volunteer", hamlets=[tree.hamlet])
+    session.commit()
+    stranger = TestClient(client.app, client=("203.0.113.9", 40000))
+    codes = [_wrong(stranger, owner.phone) for _ in range(get_settings().login_lock_after + 2)]
+    assert codes[:3] == [401, 401, 401] and codes[-1] == 429
+    # The owner, from their own phone, is neither slowed nor locked by the stranger's failures.
+    assert [_wrong(client, owner.phone) for _ in range(2)] == [401, 401]
+    login(client, owner.phone)
+    # A success forgets the owner's failures, not the stranger's.
+    assert [_wrong(client, owner.phone) for _ in range(3)] == [401, 401, 401]
+    session.expire_all()
+    rows = session.exec(select(LoginThrottle).where(LoginThrottle.phone == owner.phone)).all()
+    assert sorted((r.client, r.failures) for r in rows) == [("203.0.113.9", 3), ("testclient", 3)]
+
+
+def test_parallel_wrong_logins_evaluate_at_most_the_limit(
+    committed_client: TestClient, committed_engine: Engine
+) -> None:
+    """20 wrong passwords at once, each in its own committed transaction: no 500 (no duplicate key), and
+    no more passwords checked than the lock-out allows; refused ones are 429."""
+    with Session(committed_engine) as session:
+        tree = make_tree(session)
+        user = make_user(session, "volunteer", hamlets=[tree.hamlet])
+        session.commit()
+        phone = user.phone
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = Counter(pool.map(lambda _: _wrong(committed_client, phone), range(20)))
+    settings = get_settings()
+    assert set(codes) <= {401, 429}, codes
+    assert 1 <= codes[401] <= settings.login_lock_after, codes
+    assert codes[429] >= 20 - settings.login_lock_after, codes
+    with Session(committed_engine) as session:
+        rows = session.exec(select(LoginThrottle).where(LoginThrottle.phone == phone)).all()
+        assert [r.failures for r in rows] == [codes[401]]
