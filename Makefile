@@ -24,6 +24,8 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 frontend: frontend/node_modules/.installed
 	cd frontend && npm run build
 
+# The demo signs tokens with the built-in development key: ENVIRONMENT=development allows it (only here).
+run: export ENVIRONMENT ?= development
 run: venv frontend
 	$(BIN)/tungnha migrate
 	$(BIN)/tungnha import-units

@@ -32,9 +32,15 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Run the API and the PWA with uvicorn."""
+    """Run the API and the PWA with uvicorn (refuses a missing or short SECRET_KEY outside development)."""
     import uvicorn
 
+    from app.config import get_settings, secret_key_problem
+
+    problem = secret_key_problem(get_settings())
+    if problem is not None:
+        typer.echo(problem, err=True)
+        raise typer.Exit(1)
     # On SIGTERM, requests in flight get a few seconds to finish; then the process stops regardless.
     uvicorn.run(
         "app.asgi:app",

@@ -6,7 +6,7 @@ from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
 from app.auth.scope import Scope, scope_for
-from app.auth.security import InvalidToken, decode_token
+from app.auth.security import InvalidToken, decode_token, require_current_credentials
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.models import User
@@ -37,6 +37,7 @@ def get_current_user(request: Request, session: SessionDep) -> User:
         raise InvalidToken()
     if not user.is_active:
         raise AccountDeactivated()
+    require_current_credentials(claims, user.credential_version)
     end_read(session)
     return user
 

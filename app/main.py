@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.router import router as auth_router
 from app.campaigns.router import router as campaigns_router
-from app.config import get_settings
+from app.config import get_settings, require_secret_key
 from app.db import SessionFactory, backend_name, get_server_engine, session_scope
 from app.errors import error_response, install_error_handlers
 from app.households.import_router import router as household_import_router
@@ -178,6 +178,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(*, engine: Engine | None = None, session_factory: SessionFactory | None = None) -> FastAPI:
     settings = get_settings()
+    require_secret_key(settings)
     app = FastAPI(
         title="Từng Nhà",
         version="1.0.0",

@@ -32,6 +32,8 @@ def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "frontend" / "openapi.json"
     # The schema does not depend on the database; point the engine at a throwaway file.
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.gettempdir()}/tungnha-openapi.db")
+    # Nothing is signed here: the built-in development key is fine.
+    os.environ.setdefault("ENVIRONMENT", "development")
     from app.main import create_app
 
     schema = create_app().openapi()

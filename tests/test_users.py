@@ -193,7 +193,9 @@ def test_deactivated_volunteer_stops_syncing_and_keeps_their_visits(client: Test
     assert client.post(f"/api/v1/users/{commune.id}/deactivate", headers=official).status_code == 403
     r = client.post(f"/api/v1/users/{volunteer.id}/reactivate", headers=official)
     assert r.json()["is_active"] is True
-    assert client.get("/api/v1/me", headers=volunteer_headers).status_code == 200
+    # Deactivation ended the old session for good; the reactivated volunteer logs in again.
+    assert client.get("/api/v1/me", headers=volunteer_headers).status_code == 401
+    assert client.get("/api/v1/me", headers=login(client, volunteer.phone)).status_code == 200
 
 
 def test_phone_taken_and_bad_phone(client: TestClient, session: Session) -> None:
@@ -234,9 +236,10 @@ def test_patch_reset_password_and_change_own_password(client: TestClient, sessio
     r = client.post(
         "/api/v1/me/password", json={"current_password": temporary, "new_password": "mot-mat-khau-moi"}, headers=headers
     )
-    assert r.status_code == 204
+    assert r.status_code == 200 and r.json()["access_token"]
     login(client, volunteer.phone, "mot-mat-khau-moi")
     session.expire_all()
     assert session.get(User, volunteer.id).must_change_password is False  # type: ignore[union-attr]
+    headers = login(client, volunteer.phone, "mot-mat-khau-moi")
     r = client.post("/api/v1/me/password", json={"current_password": "x", "new_password": "short"}, headers=headers)
     assert r.status_code == 422

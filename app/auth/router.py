@@ -9,16 +9,19 @@ from app.routing import OneHopRoute
 router = APIRouter(tags=["auth"], route_class=OneHopRoute)
 
 
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy, uvicorn's --proxy-headers has put the forwarded one here)."""
+    return (request.client.host if request.client else "") or "unknown"
+
+
 @router.post("/auth/login", response_model=TokenOut)
 def login(body: LoginIn, request: Request, session: SessionDep) -> dict[str, object]:
-    try:
-        user = service.authenticate(session, phone=body.phone, password=body.password)
-    except service.WrongCredentials:
-        # The failure must outlive this request's rolled-back transaction.
-        session.rollback()
-        with request.app.state.session_factory() as own:
-            service.record_failure(own, normalize_phone(body.phone))
-        raise
+    phone, client = normalize_phone(body.phone), client_address(request)[:64]
+    # Counted and committed before the password is checked: parallel attempts see each other.
+    # A refused attempt (429) changed nothing, so its rollback loses nothing.
+    with request.app.state.session_factory() as own:
+        service.reserve_attempt(own, phone, client)
+    user = service.authenticate(session, phone=phone, password=body.password, client=client)
     return {**service.tokens_for(user), "user": user}
 
 

@@ -10,6 +10,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from app.config import get_settings
 from app.errors import Unauthorized
+from app.models import User
 from app.models.base import utcnow
 
 _hasher = PasswordHash((Argon2Hasher(),))
@@ -34,7 +35,7 @@ class InvalidToken(Unauthorized):
     message_en = "Your session is invalid or has expired. Please log in again."
 
 
-def create_token(user_id: int, kind: str) -> str:
+def create_token(user_id: int, kind: str, credential_version: int = 0) -> str:
     settings = get_settings()
     lifetime = (
         timedelta(minutes=settings.access_token_minutes)
@@ -42,7 +43,14 @@ def create_token(user_id: int, kind: str) -> str:
         else timedelta(days=settings.refresh_token_days)
     )
     now = utcnow()
-    claims = {"sub": str(user_id), "type": kind, "iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex}
+    claims = {
+        "sub": str(user_id),
+        "type": kind,
+        "cv": credential_version,
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
     return jwt.encode(claims, settings.secret_key, algorithm=settings.jwt_algorithm)
 
 
@@ -54,4 +62,18 @@ def decode_token(token: str, kind: str) -> dict[str, Any]:
         raise InvalidToken() from exc
     if claims.get("type") != kind or not str(claims.get("sub", "")).isdigit():
         raise InvalidToken()
+    # Tokens from before credential versions existed carry none: they count as version 0.
+    if type(claims.setdefault("cv", 0)) is not int:
+        raise InvalidToken()
     return claims
+
+
+def require_current_credentials(claims: dict[str, Any], credential_version: int) -> None:
+    """A token signed before the user's last password change, reset or deactivation is refused."""
+    if claims["cv"] != credential_version:
+        raise InvalidToken()
+
+
+def bump_credentials(user: User) -> None:
+    """Every token issued so far stops working (the caller adds the user to the session)."""
+    user.credential_version += 1

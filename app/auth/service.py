@@ -1,16 +1,29 @@
-"""Login, refresh, and slowing down password guessing per phone."""
+"""Login, refresh, and slowing down password guessing per phone and client address."""
 
 import math
-from datetime import timedelta
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import case, literal, null, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, delete, select
 
 from app.auth.phone import normalize_phone
-from app.auth.security import InvalidToken, create_token, decode_token, hash_password, verify_password
+from app.auth.security import (
+    InvalidToken,
+    create_token,
+    decode_token,
+    hash_password,
+    require_current_credentials,
+    verify_password,
+)
 from app.config import get_settings
 from app.errors import AppError, Unauthorized
 from app.models import AdminUnit, LoginThrottle, Team, TeamMember, User, VolunteerArea
-from app.models.base import utcnow
+from app.models.base import table_of, utcnow
 
 
 class WrongCredentials(Unauthorized):
@@ -34,55 +47,80 @@ class TooManyAttempts(AppError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-def check_throttle(session: Session, phone: str) -> None:
-    """Raise 429 while the phone must wait: a growing delay after a few failures, then a lock-out."""
-    row = session.get(LoginThrottle, phone)
-    if row is None or row.failures == 0:
-        return
+def _login_throttle_insert(session: Session) -> Callable[..., Any]:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def reserve_attempt(session: Session, phone: str, client: str) -> None:
+    """Grant this login attempt the right to check a password, or raise 429.
+
+    One statement inserts or updates the (phone, client) row and returns it, so parallel attempts are
+    counted one by one: after `login_slowdown_after` attempts each must wait longer (2, 4, 8… s) after
+    the one before, and after `login_lock_after` the pair is locked for `login_lock_minutes`. A refused
+    attempt changes nothing. The row is forgotten after a success or a quiet `login_lock_minutes`.
+    The caller commits at once, before checking the password.
+    """
     settings = get_settings()
+    table = table_of(LoginThrottle)
+    c = table.c
     now = utcnow()
-    if row.locked_until and row.locked_until > now:
-        raise TooManyAttempts(math.ceil((row.locked_until - now).total_seconds()))
-    if row.failures >= settings.login_slowdown_after and row.last_failure_at:
-        delay = timedelta(seconds=2 ** (row.failures - settings.login_slowdown_after + 1))
-        wait = row.last_failure_at + delay - now
-        if wait.total_seconds() > 0:
-            raise TooManyAttempts(math.ceil(wait.total_seconds()))
+    attempt = uuid.uuid4().hex
+
+    def stamp(value: datetime) -> Any:
+        return literal(value, c.locked_until.type)
+
+    def wait_after(count: Any) -> Any:
+        """When the attempt after the `count`-th evaluated one may be evaluated (None: at once)."""
+        lock = now + timedelta(minutes=settings.login_lock_minutes)
+        first = settings.login_slowdown_after
+        slow = [
+            (count == n, stamp(now + timedelta(seconds=2 ** (n - first + 1))))
+            for n in range(first, settings.login_lock_after)
+        ]
+        return case((count >= settings.login_lock_after, stamp(lock)), *slow, else_=null())
+
+    # In an upsert's SET clause the columns are the row's values before this attempt.
+    open_now = or_(c.locked_until.is_(None), c.locked_until <= stamp(now))
+    forgotten = stamp(now - timedelta(minutes=settings.login_lock_minutes))
+    restart = or_(c.failures >= settings.login_lock_after, c.last_failure_at.is_(None), c.last_failure_at <= forgotten)
+    count = case((restart, 1), else_=c.failures + 1)
+    insert = _login_throttle_insert(session)(table).values(
+        phone=phone, client=client, failures=1, last_failure_at=now, locked_until=None, last_attempt=attempt
+    )
+    if settings.login_slowdown_after <= 1:
+        insert = insert.values(locked_until=wait_after(literal(1)))
+    statement = insert.on_conflict_do_update(
+        index_elements=[c.phone, c.client],
+        set_={
+            "failures": case((open_now, count), else_=c.failures),
+            "last_failure_at": case((open_now, stamp(now)), else_=c.last_failure_at),
+            "locked_until": case((open_now, wait_after(count)), else_=c.locked_until),
+            "last_attempt": case((open_now, literal(attempt)), else_=c.last_attempt),
+        },
+    ).returning(c.locked_until, c.last_attempt)
+    locked_until, granted_to = session.execute(statement).one()
+    if granted_to != attempt:
+        wait = (locked_until - now).total_seconds() if locked_until else 1
+        raise TooManyAttempts(max(1, math.ceil(wait)))
 
 
-def record_failure(session: Session, phone: str) -> None:
-    settings = get_settings()
-    row = session.get(LoginThrottle, phone) or LoginThrottle(phone=phone)
-    now = utcnow()
-    if row.locked_until and row.locked_until <= now:
-        row.failures = 0
-        row.locked_until = None
-    row.failures += 1
-    row.last_failure_at = now
-    if row.failures >= settings.login_lock_after:
-        row.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-    session.add(row)
-
-
-def authenticate(session: Session, *, phone: str, password: str) -> User:
+def authenticate(session: Session, *, phone: str, password: str, client: str) -> User:
+    """Check the password of an attempt `reserve_attempt` granted; a success forgets the earlier failures."""
     e164 = normalize_phone(phone)
-    check_throttle(session, e164)
     user = session.exec(select(User).where(User.phone == e164)).first()
     if not verify_password(password, user.password_hash if user else None) or user is None:
         raise WrongCredentials(details={"phone": e164})
     if not user.is_active:
         raise WrongCredentials(details={"phone": e164})
-    throttle = session.get(LoginThrottle, e164)
-    if throttle is not None:
-        session.delete(throttle)
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.phone) == e164, col(LoginThrottle.client) == client))
     return user
 
 
 def tokens_for(user: User) -> dict[str, object]:
     assert user.id is not None
     return {
-        "access_token": create_token(user.id, "access"),
-        "refresh_token": create_token(user.id, "refresh"),
+        "access_token": create_token(user.id, "access", user.credential_version),
+        "refresh_token": create_token(user.id, "refresh", user.credential_version),
         "token_type": "bearer",
         "expires_in": get_settings().access_token_minutes * 60,
     }
@@ -93,6 +131,7 @@ def refresh(session: Session, *, refresh_token: str) -> User:
     user = session.get(User, int(claims["sub"]))
     if user is None or not user.is_active:
         raise InvalidToken()
+    require_current_credentials(claims, user.credential_version)
     return user
 
 

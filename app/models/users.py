@@ -20,19 +20,28 @@ class User(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="admin_unit.id", index=True)
     is_active: bool = True
     must_change_password: bool = False
+    # In every token: a password change, an admin reset or a deactivation bumps it, and older tokens die.
+    credential_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
     deactivated_at: datetime | None = None
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins per phone, kept in the database so every worker sees the same count."""
+    """Login attempts per phone and client address, in the database so every worker sees the same count.
+
+    One statement grants or refuses each attempt before its password is checked (app/auth/service.py), so
+    parallel requests cannot all slip through; keyed by the client's address, a stranger's failures never
+    lock the owner out from their own phone.
+    """
 
     __tablename__ = "login_throttle"
 
     phone: str = Field(primary_key=True, max_length=16)
-    failures: int = 0
+    client: str = Field(primary_key=True, max_length=64)
+    failures: int = 0  # attempts evaluated since the last success, lock-out or quiet period
     last_failure_at: datetime | None = None
-    locked_until: datetime | None = None
+    locked_until: datetime | None = None  # no attempt is evaluated before it
+    last_attempt: str = Field(default="", max_length=32)  # the request the last evaluation was granted to
 
 
 class VolunteerArea(SQLModel, table=True):

@@ -2,6 +2,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from app.auth import service as auth
+from app.auth.schemas import TokenOut
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
 from app.routing import OneHopRoute
 from app.users import service
@@ -72,6 +74,8 @@ def reactivate(user_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, 
     return _one(session, service.set_active(session, scope=scope, user_id=user_id, active=True))
 
 
-@router.post("/me/password", status_code=204)
-def change_password(body: PasswordChangeIn, user: CurrentUser, session: SessionDep) -> None:
+@router.post("/me/password", response_model=TokenOut)
+def change_password(body: PasswordChangeIn, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    """Every earlier token of the account stops working; this session continues with the returned ones."""
     service.change_password(session, user=user, current_password=body.current_password, new_password=body.new_password)
+    return {**auth.tokens_for(user), "user": user}

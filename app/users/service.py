@@ -14,7 +14,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.auth.phone import normalize_phone
 from app.auth.scope import FIELD_ROLES, Scope
-from app.auth.security import hash_password, verify_password
+from app.auth.security import bump_credentials, hash_password, verify_password
 from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, OutsideYourArea
 from app.models import AdminUnit, Team, TeamMember, User, VolunteerArea
 from app.models.base import utcnow
@@ -196,6 +196,7 @@ def update_user(session: Session, *, scope: Scope, user_id: int, data: UserPatch
         generated = temporary_password()
         user.password_hash = hash_password(generated)
         user.must_change_password = True
+        bump_credentials(user)
     session.add(user)
     session.flush()
     return user, generated
@@ -258,6 +259,8 @@ def set_active(session: Session, *, scope: Scope, user_id: int, active: bool) ->
     if user.is_active != active:
         user.is_active = active
         user.deactivated_at = None if active else utcnow()
+        if not active:
+            bump_credentials(user)
         session.add(user)
         session.flush()
     return user
@@ -274,6 +277,8 @@ def change_password(session: Session, *, user: User, current_password: str, new_
         )
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
+    # Every other session ends; the caller hands this one fresh tokens.
+    bump_credentials(user)
     session.add(user)
     session.flush()
     return user

@@ -227,7 +227,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change Password */
+        /**
+         * Change Password
+         * @description Every earlier token of the account stops working; this session continues with the returned ones.
+         */
         post: operations["change_password_api_v1_me_password_post"];
         delete?: never;
         options?: never;
@@ -2570,11 +2573,13 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
             };
             /** @description Validation Error */
             422: {
