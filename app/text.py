@@ -84,7 +84,8 @@ def printable(text: str) -> str:
     row stored before the checks existed must never break an export)."""
     if text.isprintable():
         return text
-    return "".join(" " if c in "\t\r\n" else c for c in text if not is_refused(c) and c not in INVISIBLE)
+    spaced = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return "".join(c for c in spaced if not is_refused(c) and c not in INVISIBLE)
 
 
 def csv_cell(text: str) -> str:
