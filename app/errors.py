@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 # A stalled database (lock or statement timeout, SQLite busy, no free connection) is temporary: the phone
 # retries a 503 with backoff. PostgreSQL's SQLSTATEs: 55P03 lock_not_available, 57014 query_canceled,
@@ -163,6 +164,29 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, vi, en = _HTTP_CODES.get(exc.status_code, ("error", "Có lỗi xảy ra.", str(exc.detail)))
-        return error_response(exc.status_code, code, vi, en)
+        response = error_response(exc.status_code, code, vi, en)
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (a path can be served by several routes, one per
+    method); the PWA's catch-all page counts only outside the API."""
+    api = request.url.path.startswith("/api/")
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        for route in request.app.router.routes:
+            if api and getattr(route, "path", "") == "/{path:path}":
+                continue
+            if route.matches(scope)[0] == Match.FULL:
+                allowed.append(method)
+                break
+    return allowed

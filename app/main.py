@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,7 @@ from app.errors import error_response, install_error_handlers
 from app.households.import_router import router as household_import_router
 from app.households.importer import MAX_UPLOAD_BYTES
 from app.households.router import router as households_router
+from app.http_edge import ERROR_RESPONSES, SecurityHeaders
 from app.reports.router import router as reports_router
 from app.routing import OneHopRoute
 from app.skills.router import router as skills_router
@@ -71,8 +73,12 @@ class BodyLimit:
             await _too_large(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised while the body is read: an HTTP error, so FastAPI answers 413 instead of wrapping it as an
+    unreadable body (400), also for a chunked body that announced no length."""
+
+    def __init__(self) -> None:
+        super().__init__(413)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
@@ -118,7 +124,7 @@ def health_router() -> APIRouter:
 
 
 def api_router() -> APIRouter:
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
     api.include_router(health_router())
     api.include_router(auth_router)
     api.include_router(households_router)
@@ -200,5 +206,6 @@ def create_app(*, engine: Engine | None = None, session_factory: SessionFactory 
         )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=UPLOAD_LIMITS)
+    app.add_middleware(SecurityHeaders)
     mount_frontend(app, Path(settings.frontend_dist))
     return app

@@ -17,6 +17,7 @@ from app.households.schemas import (
 )
 from app.models import Household, HouseholdStatus, Visit
 from app.routing import OneHopRoute
+from app.schemas_common import MAX_ID, IdQuery, PlainText
 
 router = APIRouter(tags=["households"], route_class=OneHopRoute)
 
@@ -43,10 +44,10 @@ def list_households(
     session: SessionDep,
     scope: ScopeDep,
     page: PageDep,
-    unit_id: int | None = None,
-    campaign_id: Annotated[int, Query(ge=0)] = 0,
+    unit_id: IdQuery = None,
+    campaign_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     status: Annotated[str | None, Query(pattern="^(visited|not_visited|covered|to_revisit)$")] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[PlainText | None, Query(max_length=100)] = None,
 ) -> dict[str, Any]:
     items, total = service.list_households(
         session,

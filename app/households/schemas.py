@@ -1,10 +1,18 @@
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from app.auth.phone import normalize_phone
-from app.schemas_common import AddressText, ShortText
+from app.schemas_common import (
+    EARLIEST_BIRTH_YEAR,
+    MAX_ID,
+    AddressText,
+    PlainText,
+    ShortText,
+    latest_birth_year,
+    left_out,
+)
 
 SEXES = ("female", "male", "other")
 
@@ -15,11 +23,11 @@ class HouseholdIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: uuid.UUID
-    hamlet_id: int = Field(ge=1)
+    hamlet_id: int = Field(ge=1, le=MAX_ID)
     address: AddressText = ""
     head_name: ShortText = ""
-    phone: str | None = Field(default=None, max_length=32)
-    member_count: int = Field(default=0, ge=0, le=50)
+    phone: PlainText | None = Field(default=None, max_length=32)
+    member_count: StrictInt = Field(default=0, ge=0, le=50)
     latitude: float | None = Field(default=None, ge=8.0, le=24.0)
     longitude: float | None = Field(default=None, ge=102.0, le=110.0)
     deleted: bool = False
@@ -33,11 +41,13 @@ class HouseholdIn(BaseModel):
 class HouseholdPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    hamlet_id: int | None = Field(default=None, ge=1)
-    address: AddressText | None = None
-    head_name: ShortText | None = None
-    phone: str | None = Field(default=None, max_length=32)
-    member_count: int | None = Field(default=None, ge=0, le=50)
+    # Left out = unchanged. Only phone and position may be cleared with null; a null for the others is
+    # a 422 on that field (the schema types them without null).
+    hamlet_id: int = left_out(ge=1, le=MAX_ID)
+    address: AddressText = left_out()
+    head_name: ShortText = left_out()
+    phone: PlainText | None = Field(default=None, max_length=32)
+    member_count: StrictInt = left_out(ge=0, le=50)
     latitude: float | None = Field(default=None, ge=8.0, le=24.0)
     longitude: float | None = Field(default=None, ge=102.0, le=110.0)
 
@@ -55,9 +65,16 @@ class PersonIn(BaseModel):
     id: uuid.UUID
     household_id: uuid.UUID
     full_name: ShortText | None = None
-    birth_year: int | None = Field(default=None, ge=1900, le=2030)
+    birth_year: StrictInt | None = Field(default=None, ge=EARLIEST_BIRTH_YEAR, le=2100)
     sex: str | None = Field(default=None, pattern="^(female|male|other)$")
     deleted: bool = False
+
+    @field_validator("birth_year")
+    @classmethod
+    def _born(cls, value: int | None) -> int | None:
+        if value is not None and value > latest_birth_year():
+            raise ValueError(f"birth_year cannot be after {latest_birth_year()}")
+        return value
 
 
 class SkillLevelOut(BaseModel):

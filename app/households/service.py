@@ -365,7 +365,8 @@ def list_households(
     if q:
         key = fold(q)
         stmt = stmt.where(
-            col(Household.head_name_key).contains(key) | func.lower(Household.address).contains(q.lower())
+            col(Household.head_name_key).contains(key, autoescape=True)
+            | func.lower(Household.address).contains(q.lower(), autoescape=True)
         )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(

@@ -4,6 +4,10 @@ file never says something the screen does not.
 
 Workbooks are written in openpyxl's write-only mode: a province's to-visit list can run to hundreds of
 thousands of rows and must not be held in memory cell by cell.
+
+Text never becomes a formula: xlsx text cells are typed as strings, csv text cells starting with
+= + - @ tab or CR get a leading quote, and characters a file cannot carry (left by rows stored before
+the text checks) are removed, so no stored row can break or arm a file.
 """
 
 import csv
@@ -19,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from app.reports.schemas import CoverageFigures, CoverageOut, ProgressOut, ToVisitOut
+from app.text import csv_cell, printable
 from app.visits.service import local_day
 
 REASONS_VI = {
@@ -59,6 +64,24 @@ def covered_header(threshold: int) -> str:
     return f"Hộ đạt (≥{threshold} người thành thạo đủ 5 kỹ năng)"
 
 
+def text_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    """A cell holding `text` as a string, whatever it starts with (openpyxl would store "=…" as a formula)."""
+    cell = WriteOnlyCell(ws, None)
+    cell.value = printable(text)
+    cell.data_type = "s"
+    return cell
+
+
+def csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, str):
+        return csv_cell(printable(value))
+    return value
+
+
 class Sheet:
     """A write-only sheet with a title block, one bold header row, data rows and a bold totals row."""
 
@@ -68,7 +91,7 @@ class Sheet:
         for i, (_, width, _) in enumerate(columns, start=1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
         for n, line in enumerate(title):
-            cell = WriteOnlyCell(self.ws, line)
+            cell = text_cell(self.ws, line)
             cell.font = TITLE if n == 0 else Font(italic=n > 1)
             self.ws.append([cell])
         self.ws.append([])
@@ -76,7 +99,7 @@ class Sheet:
         self.ws.freeze_panes = f"B{header_row + 1}"
         headers = []
         for header, _, _ in columns:
-            cell = WriteOnlyCell(self.ws, header)
+            cell = text_cell(self.ws, header)
             cell.font = BOLD
             cell.fill = HEADER_FILL
             cell.alignment = WRAP
@@ -87,7 +110,7 @@ class Sheet:
     def row(self, values: Sequence[Any], *, bold: bool = False) -> None:
         cells = []
         for value, (_, _, fmt) in zip(values, self.columns, strict=True):
-            cell = WriteOnlyCell(self.ws, value)
+            cell = text_cell(self.ws, value) if isinstance(value, str) else WriteOnlyCell(self.ws, value)
             if fmt and value is not None and not isinstance(value, str):
                 cell.number_format = fmt
             if bold:
@@ -311,9 +334,9 @@ def to_visit_xlsx(listing: ToVisitOut) -> tuple[bytes, int]:
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([csv_value(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else (f"{v:.4f}" if isinstance(v, float) else v) for v in row])
+        writer.writerow([csv_value(v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 

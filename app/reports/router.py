@@ -10,11 +10,12 @@ from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
 from app.reports import service
 from app.reports.schemas import REASON_PATTERN, CoverageOut, ProgressOut, ToVisitOut
 from app.routing import OneHopRoute
+from app.schemas_common import MAX_ID
 
 router = APIRouter(prefix="/reports", tags=["reports"], route_class=OneHopRoute)
 
-UnitQuery = Annotated[int | None, Query(ge=1, description="the unit; an official's own unit when left out")]
-CampaignQuery = Annotated[int, Query(ge=0, description="0 = all time")]
+UnitQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="the unit; an official's own unit when left out")]
+CampaignQuery = Annotated[int, Query(ge=0, le=MAX_ID, description="0 = all time")]
 ReasonQuery = Annotated[str | None, Query(pattern=REASON_PATTERN)]
 FormatPath = Annotated[str, Path(pattern="^(xlsx|csv)$")]
 

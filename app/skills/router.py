@@ -1,14 +1,15 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from app.deps import ScopeDep, SessionDep
 from app.routing import OneHopRoute
+from app.schemas_common import IdQuery, PlainText
 from app.skills import service
 from app.skills.schemas import CatalogueOut, MilestoneIn, MilestoneOut, MilestonePatch, SkillLabelIn
 
 router = APIRouter(tags=["skills"], route_class=OneHopRoute)
-SkillId = Annotated[str, Path(max_length=40)]
+SkillId = Annotated[PlainText, Path(max_length=40)]
 
 
 def _milestone_out(milestone: Any) -> dict[str, Any]:
@@ -19,7 +20,7 @@ def _milestone_out(milestone: Any) -> dict[str, Any]:
 def get_catalogue(
     session: SessionDep,
     scope: ScopeDep,
-    province_id: Annotated[int | None, Query(ge=1)] = None,
+    province_id: IdQuery = None,
     include_inactive: bool = False,
 ) -> dict[str, Any]:
     """The five skills in the province's wording and its milestones (national and its own)."""
@@ -41,7 +42,10 @@ def set_label(skill_id: SkillId, body: SkillLabelIn, session: SessionDep, scope:
 
 @router.delete("/skills/{skill_id}/label", response_model=CatalogueOut)
 def reset_label(
-    skill_id: SkillId, session: SessionDep, scope: ScopeDep, province_id: Annotated[int | None, Query(ge=1)] = None
+    skill_id: SkillId,
+    session: SessionDep,
+    scope: ScopeDep,
+    province_id: IdQuery = None,
 ) -> dict[str, Any]:
     province = service.reset_skill_label(session, scope=scope, skill_id=skill_id, province_id=province_id)
     return service.catalogue(session, scope=scope, province_id=province)
@@ -54,6 +58,6 @@ def create_milestone(body: MilestoneIn, session: SessionDep, scope: ScopeDep) ->
 
 @router.patch("/milestones/{milestone_id}", response_model=MilestoneOut)
 def update_milestone(
-    milestone_id: Annotated[str, Path(max_length=40)], body: MilestonePatch, session: SessionDep, scope: ScopeDep
+    milestone_id: Annotated[PlainText, Path(max_length=40)], body: MilestonePatch, session: SessionDep, scope: ScopeDep
 ) -> dict[str, Any]:
     return _milestone_out(service.update_milestone(session, scope=scope, milestone_id=milestone_id, data=body))

@@ -1,6 +1,6 @@
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas_common import ShortText
+from app.schemas_common import MAX_ID, ShortText
 
 Label = ShortText
 
@@ -8,7 +8,7 @@ Label = ShortText
 class SkillLabelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    province_id: int | None = Field(default=None, ge=1)
+    province_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     label_vi: Label = Field(min_length=1)
     label_en: Label = Field(min_length=1)
 
@@ -18,7 +18,7 @@ class MilestoneIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    province_id: int | None = Field(default=None, ge=1)
+    province_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     label_vi: Label = Field(min_length=1)
     label_en: Label = Field(min_length=1)
 

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from app.auth.phone import normalize_phone
 from app.auth.scope import Scope, scope_for
-from app.errors import AppError, Forbidden, Invalid, NotFound
+from app.errors import AppError, Forbidden, Invalid, NotFound, is_temporary_db_error
 from app.households import service as households
 from app.households.schemas import HouseholdIn, PersonIn
 from app.models import (
@@ -65,6 +65,12 @@ class UnknownKind(Invalid):
     code = "unknown_kind"
     message_vi = "Loại thao tác không được hỗ trợ."
     message_en = "Unknown kind of change."
+
+
+class RefusedByDatabase(Invalid):
+    code = "refused_by_database"
+    message_vi = "Máy chủ không lưu được dữ liệu này. Kiểm tra lại nội dung rồi sửa hoặc xóa thao tác."
+    message_en = "The server could not store this data. Check it, then correct or delete the change."
 
 
 class UserNotFound(NotFound):
@@ -121,6 +127,11 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
                     status = _apply(session, actor=actor, scope=scope, record=record)
             except AppError as exc:
                 results[i] = _rejected(m, exc)
+            except (DataError, IntegrityError) as exc:
+                # Content the database refused (a value out of a column's range, a character it cannot
+                # store): this mutation is rejected, the rest of the batch goes on. Anything else (a
+                # lost connection, a deadlock) fails the batch, and the phone retries it whole.
+                results[i] = _rejected(m, RefusedByDatabase(details={"error": type(exc.orig).__name__}))
             else:
                 results[i] = _result(m, status)
     for i, _ in todo:
@@ -253,7 +264,9 @@ def _apply_visits(
                 scope=scope,
                 items=[r for _, _, r in run],  # type: ignore[misc]
             )
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
+        if is_temporary_db_error(exc):
+            raise  # a lock or statement timeout: the whole push answers 503 and the phone resends it
         return False
     for (i, m, _), outcome in zip(run, outcomes, strict=True):
         if isinstance(outcome, AppError):

@@ -1,9 +1,10 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.deps import PageDep, ScopeDep, SessionDep
 from app.routing import OneHopRoute
+from app.schemas_common import IdPath, IdQuery
 from app.teams import service
 from app.teams.schemas import MemberIn, TeamDetailOut, TeamIn, TeamPageOut, TeamPatch
 
@@ -11,9 +12,7 @@ router = APIRouter(prefix="/teams", tags=["teams"], route_class=OneHopRoute)
 
 
 @router.get("", response_model=TeamPageOut)
-def list_teams(
-    session: SessionDep, scope: ScopeDep, page: PageDep, unit_id: Annotated[int | None, Query(ge=1)] = None
-) -> dict[str, Any]:
+def list_teams(session: SessionDep, scope: ScopeDep, page: PageDep, unit_id: IdQuery = None) -> dict[str, Any]:
     teams, total = service.list_teams(session, scope=scope, unit_id=unit_id, limit=page.limit, offset=page.offset)
     return {"items": service.describe(session, teams), "total": total, "limit": page.limit, "offset": page.offset}
 
@@ -24,21 +23,21 @@ def create_team(body: TeamIn, session: SessionDep, scope: ScopeDep) -> dict[str,
 
 
 @router.get("/{team_id}", response_model=TeamDetailOut)
-def get_team(team_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def get_team(team_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return service.detail(session, service.get_team(session, scope=scope, team_id=team_id))
 
 
 @router.patch("/{team_id}", response_model=TeamDetailOut)
-def update_team(team_id: int, body: TeamPatch, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def update_team(team_id: IdPath, body: TeamPatch, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return service.detail(session, service.update_team(session, scope=scope, team_id=team_id, data=body))
 
 
 @router.post("/{team_id}/members", response_model=TeamDetailOut)
-def add_member(team_id: int, body: MemberIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def add_member(team_id: IdPath, body: MemberIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     service.add_member(session, scope=scope, team_id=team_id, data=body)
     return service.detail(session, service.get_team(session, scope=scope, team_id=team_id))
 
 
 @router.delete("/{team_id}/members/{user_id}", status_code=204)
-def remove_member(team_id: int, user_id: int, session: SessionDep, scope: ScopeDep) -> None:
+def remove_member(team_id: IdPath, user_id: IdPath, session: SessionDep, scope: ScopeDep) -> None:
     service.remove_member(session, scope=scope, team_id=team_id, user_id=user_id)

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas_common import ShortText
+from app.schemas_common import MAX_ID, ShortText
 
 TEAM_ROLE_PATTERN = "^(leader|deputy|member)$"
 
@@ -11,14 +11,14 @@ class TeamIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: ShortText = Field(min_length=1)
-    unit_id: int = Field(ge=1)
+    unit_id: int = Field(ge=1, le=MAX_ID)
 
 
 class TeamPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: ShortText | None = Field(default=None, min_length=1)
-    unit_id: int | None = Field(default=None, ge=1)
+    unit_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class MemberIn(BaseModel):
@@ -26,7 +26,7 @@ class MemberIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int = Field(ge=1)
+    user_id: int = Field(ge=1, le=MAX_ID)
     role: str = Field(default="member", pattern=TEAM_ROLE_PATTERN)
     move: bool = False
 

@@ -3,13 +3,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.text import nfc
+from app.text import clean_text
 
 SCHEME_PATTERN = "^(vn2004|vn2025)$"
 LEVEL_PATTERN = "^(province|district|commune|hamlet)$"
 
-HamletName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(nfc)]
-HamletType = Annotated[str, StringConstraints(max_length=50), AfterValidator(nfc)]
+HamletName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(clean_text)]
+HamletType = Annotated[str, StringConstraints(max_length=50), AfterValidator(clean_text)]
 
 
 class UnitBrief(BaseModel):

@@ -6,6 +6,7 @@ from app.auth import service as auth
 from app.auth.schemas import TokenOut
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
 from app.routing import OneHopRoute
+from app.schemas_common import IdPath, IdQuery
 from app.users import service
 from app.users.schemas import (
     FIELD_ROLE_PATTERN,
@@ -32,7 +33,7 @@ def list_users(
     session: SessionDep,
     scope: ScopeDep,
     page: PageDep,
-    unit_id: Annotated[int | None, Query(ge=1)] = None,
+    unit_id: IdQuery = None,
     role: Annotated[str | None, Query(pattern=FIELD_ROLE_PATTERN)] = None,
     active: bool | None = None,
 ) -> dict[str, Any]:
@@ -49,28 +50,28 @@ def create_user(body: UserIn, session: SessionDep, scope: ScopeDep) -> dict[str,
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
-def get_user(user_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def get_user(user_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return _one(session, service.get_user(session, scope=scope, user_id=user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserCreatedOut)
-def update_user(user_id: int, body: UserPatch, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def update_user(user_id: IdPath, body: UserPatch, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     user, generated = service.update_user(session, scope=scope, user_id=user_id, data=body)
     return _one(session, user, generated)
 
 
 @router.put("/users/{user_id}/area", response_model=UserOut)
-def set_area(user_id: int, body: AreaIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def set_area(user_id: IdPath, body: AreaIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return _one(session, service.set_area(session, scope=scope, user_id=user_id, hamlet_ids=body.hamlet_ids))
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut)
-def deactivate(user_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def deactivate(user_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return _one(session, service.set_active(session, scope=scope, user_id=user_id, active=False))
 
 
 @router.post("/users/{user_id}/reactivate", response_model=UserOut)
-def reactivate(user_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def reactivate(user_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return _one(session, service.set_active(session, scope=scope, user_id=user_id, active=True))
 
 

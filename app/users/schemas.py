@@ -2,7 +2,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas_common import ShortText
+from app.schemas_common import MAX_ID, Id, PlainText, ShortText
 
 FIELD_ROLE_PATTERN = "^(volunteer|team_leader|commune_official|district_official|province_official|admin)$"
 
@@ -12,35 +12,35 @@ class UserIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    phone: str = Field(max_length=32)
+    phone: PlainText = Field(max_length=32)
     full_name: ShortText = Field(min_length=1)
     role: str = Field(pattern=FIELD_ROLE_PATTERN)
-    unit_id: int | None = Field(default=None, ge=1)
-    password: str | None = Field(default=None, min_length=8, max_length=200)
-    hamlet_ids: list[int] = Field(default_factory=list, max_length=200)
+    unit_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    password: PlainText | None = Field(default=None, min_length=8, max_length=200)
+    hamlet_ids: list[Id] = Field(default_factory=list, max_length=200)
 
 
 class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     full_name: ShortText | None = Field(default=None, min_length=1)
-    phone: str | None = Field(default=None, max_length=32)
+    phone: PlainText | None = Field(default=None, max_length=32)
     role: str | None = Field(default=None, pattern=FIELD_ROLE_PATTERN)
-    unit_id: int | None = Field(default=None, ge=1)
+    unit_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     reset_password: bool = False
 
 
 class AreaIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    hamlet_ids: list[int] = Field(max_length=200)
+    hamlet_ids: list[Id] = Field(max_length=200)
 
 
 class PasswordChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    current_password: str = Field(min_length=1, max_length=200)
-    new_password: str = Field(min_length=8, max_length=200)
+    current_password: PlainText = Field(min_length=1, max_length=200)
+    new_password: PlainText = Field(min_length=8, max_length=200)
 
 
 class HamletRef(BaseModel):

@@ -1,9 +1,10 @@
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.schemas_common import NoteText
+from app.schemas_common import MAX_ID, NoteText, PlainText
 
 OUTCOME_PATTERN = "^(met|not_home|declined|moved)$"
 
@@ -13,8 +14,8 @@ class VisitPersonIn(BaseModel):
 
     person_id: uuid.UUID
     # skill id → "taught" | "proficient"; skills not listed were not touched at this visit.
-    skills: dict[str, str] = Field(default_factory=dict, max_length=10)
-    milestones: list[str] = Field(default_factory=list, max_length=20)
+    skills: dict[PlainText, PlainText] = Field(default_factory=dict, max_length=10)
+    milestones: list[Annotated[PlainText, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
 
     @field_validator("skills")
     @classmethod
@@ -32,11 +33,11 @@ class VisitIn(BaseModel):
 
     id: uuid.UUID
     household_id: uuid.UUID
-    campaign_id: int | None = Field(default=None, ge=1)
+    campaign_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     visited_at: datetime
     outcome: str = Field(pattern=OUTCOME_PATTERN)
     consent_given: bool = False
-    consent_notice_version: str | None = Field(default=None, max_length=20)
+    consent_notice_version: PlainText | None = Field(default=None, max_length=20)
     notes: NoteText = ""
     people: list[VisitPersonIn] = Field(default_factory=list, max_length=30)
 

@@ -13,7 +13,8 @@ AXE = FRONTEND / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def serious_violations(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through the driver: the page's Content-Security-Policy refuses an injected <script>.
+    page.evaluate(AXE.read_text())
     found = page.evaluate(
         """async () => {
           const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] });
