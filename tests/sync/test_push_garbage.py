@@ -53,6 +53,8 @@ def garbage(draw: st.DrawFn, hamlet_id: int, foreign_hamlet_id: int, household_i
         wrong = draw(st.one_of(st.lists(st.integers(), max_size=2), st.dictionaries(st.text(), st.integers()), HUGE))
         if field == "member_count":
             wrong = draw(st.one_of(st.just(False), st.just(True), st.just(2.5), HUGE, st.just("3")))
+        if field == "hamlet_id":
+            return household(wrong)
         return household(hamlet_id, **{field: wrong})
     if choice == 3:
         kind = draw(st.text(max_size=40).filter(lambda k: k not in KINDS))
