@@ -4,7 +4,7 @@ from fastapi import APIRouter, Path, Query
 
 from app.deps import ScopeDep, SessionDep
 from app.skills import service
-from app.skills.schemas import CatalogueOut, MilestoneIn, MilestoneOut, MilestonePatch, SkillLabelIn
+from app.skills.schemas import CatalogueOut, MilestoneIn, MilestoneOut, MilestonePatch, SkillLabelIn, SkillLessonsIn
 
 router = APIRouter(tags=["skills"])
 SkillId = Annotated[str, Path(max_length=40)]
@@ -43,6 +43,23 @@ def reset_label(
     skill_id: SkillId, session: SessionDep, scope: ScopeDep, province_id: Annotated[int | None, Query(ge=1)] = None
 ) -> dict[str, Any]:
     province = service.reset_skill_label(session, scope=scope, skill_id=skill_id, province_id=province_id)
+    return service.catalogue(session, scope=scope, province_id=province)
+
+
+@router.put("/skills/{skill_id}/lessons", response_model=CatalogueOut)
+def set_lessons(skill_id: SkillId, body: SkillLessonsIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    """Replace the lesson cards of a skill for the caller's province (an admin: any, or the national ones)."""
+    province = service.set_skill_lessons(
+        session, scope=scope, skill_id=skill_id, province_id=body.province_id, lessons=body.lessons
+    )
+    return service.catalogue(session, scope=scope, province_id=province)
+
+
+@router.delete("/skills/{skill_id}/lessons", response_model=CatalogueOut)
+def reset_lessons(
+    skill_id: SkillId, session: SessionDep, scope: ScopeDep, province_id: Annotated[int | None, Query(ge=1)] = None
+) -> dict[str, Any]:
+    province = service.reset_skill_lessons(session, scope=scope, skill_id=skill_id, province_id=province_id)
     return service.catalogue(session, scope=scope, province_id=province)
 
 

@@ -435,6 +435,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/skills/{skill_id}/lessons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Lessons
+         * @description Replace the lesson cards of a skill for the caller's province (an admin: any, or the national ones).
+         */
+        put: operations["set_lessons_api_v1_skills__skill_id__lessons_put"];
+        post?: never;
+        /** Reset Lessons */
+        delete: operations["reset_lessons_api_v1_skills__skill_id__lessons_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/pull": {
         parameters: {
             query?: never;
@@ -1233,6 +1254,21 @@ export interface components {
             /** Label Vi */
             label_vi: string;
         };
+        /**
+         * Lesson
+         * @description One card the volunteer shows at the door: a title, a few steps, one "lưu ý" line.
+         */
+        Lesson: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Steps */
+            steps: string[];
+            /** Title */
+            title: string;
+        };
         /** LoginIn */
         LoginIn: {
             /** Password */
@@ -1496,6 +1532,16 @@ export interface components {
             /** Province Id */
             province_id?: number | null;
         };
+        /**
+         * SkillLessonsIn
+         * @description A province's own cards for a skill (an admin leaving the province out sets the national ones).
+         */
+        SkillLessonsIn: {
+            /** Lessons */
+            lessons: components["schemas"]["Lesson"][];
+            /** Province Id */
+            province_id?: number | null;
+        };
         /** SkillOut */
         SkillOut: {
             /** Editable */
@@ -1506,8 +1552,12 @@ export interface components {
             label_en: string;
             /** Label Vi */
             label_vi: string;
+            /** Lessons */
+            lessons: components["schemas"]["Lesson"][];
             /** Local */
             local: boolean;
+            /** Local Lessons */
+            local_lessons: boolean;
             /** National Label En */
             national_label_en: string;
             /** National Label Vi */
@@ -2964,6 +3014,74 @@ export interface operations {
         };
     };
     reset_label_api_v1_skills__skill_id__label_delete: {
+        parameters: {
+            query?: {
+                province_id?: number | null;
+            };
+            header?: never;
+            path: {
+                skill_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_lessons_api_v1_skills__skill_id__lessons_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                skill_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SkillLessonsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reset_lessons_api_v1_skills__skill_id__lessons_delete: {
         parameters: {
             query?: {
                 province_id?: number | null;

@@ -80,11 +80,19 @@ export interface Unit {
   parent_id: number | null;
 }
 
+export interface Lesson {
+  title: string;
+  steps: string[];
+  note: string;
+}
+
 export interface CatalogItem {
   id: string;
   position: number;
   label_vi: string;
   label_en: string;
+  /** Skills only: the cards the volunteer shows at the door (cached with the catalogue for offline use). */
+  lessons?: Lesson[];
 }
 
 export interface Campaign {

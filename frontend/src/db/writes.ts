@@ -181,6 +181,31 @@ export async function saveHousehold(db: TungNhaDB, data: HouseholdIn): Promise<H
 }
 
 /**
+ * A new household with its members: the head first, then "Thành viên 2", "Thành viên 3"… (renamed later
+ * on the household page), so that a visit has people to tick skills for. One transaction.
+ */
+export async function saveNewHousehold(db: TungNhaDB, data: HouseholdIn, memberNames: string[]): Promise<Household> {
+  const household = householdFrom(data);
+  await db.transaction('rw', [db.households, db.people, db.outbox, db.meta], async () => {
+    await db.households.put(household);
+    await enqueue(db, 'household.upsert', { ...data, id: data.id });
+    for (const name of memberNames) {
+      const person: PersonIn = { id: newId(), household_id: data.id, full_name: name || null, birth_year: null, sex: null, deleted: false };
+      await db.people.put({ ...(person as Person), skills: {}, milestones: [] });
+      await enqueue(db, 'person.upsert', person as PersonIn & { id: string });
+    }
+  });
+  return household;
+}
+
+/** A household of the same hamlet with the same head and address (folded), other than `exceptId`. */
+export async function lookalikeHousehold(db: TungNhaDB, hamletId: number, headName: string, address: string, exceptId?: string): Promise<Household | undefined> {
+  const key = householdSearchKey({ head_name: headName, address });
+  const same = await db.households.where('search').equals(key).toArray();
+  return same.find((h) => h.hamlet_id === hamletId && !h.deleted && h.id !== exceptId);
+}
+
+/**
  * "Sửa" on a rejected household: the corrected record replaces the local copy and goes out under a
  * new seq, and the rejected entry it fixes leaves "Cần xử lý" — all in one transaction.
  */

@@ -4,6 +4,7 @@ import { db, getMeta, type OutboxEntry } from '../db';
 import { useLive } from '../db/live';
 import { counts, discard, exportOutbox, requeue } from '../sync/outbox';
 import { formatTime, locale, setLocale, t, useLocale } from '../i18n';
+import { MESSAGES, type MessageKey } from '../i18n/messages';
 import { href } from '../router';
 import { saveFile } from '../components/saveFile';
 import { useSyncState } from '../components/useSync';
@@ -23,18 +24,88 @@ function kindLabel(e: OutboxEntry): string {
   return e.kind === 'household.upsert' ? t('kind_household') : e.kind === 'person.upsert' ? t('kind_person') : t('kind_visit');
 }
 
-function describe(e: OutboxEntry): string {
-  const d = e.data as { head_name?: string; address?: string; full_name?: string | null; visited_at?: string; outcome?: string };
+type EntryData = { head_name?: string; address?: string; household_id?: string; full_name?: string | null; visited_at?: string; outcome?: string };
+
+/** The household an entry is about, in words the volunteer knows: the head's name and the address. */
+async function householdOf(e: OutboxEntry): Promise<string> {
+  const d = e.data as EntryData;
   if (e.kind === 'household.upsert') return [d.head_name, d.address].filter(Boolean).join(', ');
-  if (e.kind === 'person.upsert') return d.full_name ?? '';
-  return `${formatTime(d.visited_at)} ${d.outcome ? t(`outcome_${d.outcome}` as 'outcome_met') : ''}`;
+  const h = d.household_id ? await db.households.get(d.household_id) : undefined;
+  return h ? [h.head_name, h.address].filter(Boolean).join(', ') : '';
+}
+
+function what(e: OutboxEntry): string {
+  const d = e.data as EntryData;
+  if (e.kind === 'person.upsert') return d.full_name ?? t('unnamed_person');
+  if (e.kind === 'visit.create') return [formatTime(d.visited_at), d.outcome ? t(`outcome_${d.outcome}` as 'outcome_met') : ''].filter(Boolean).join(' · ');
+  return '';
+}
+
+/** The reason in the volunteer's words: our own explanation for the common codes, else the server's. */
+function reason(e: OutboxEntry, loc: string): string {
+  const key = `reason_${e.error?.code ?? ''}` as MessageKey;
+  if (key in MESSAGES) return t(key);
+  return (loc === 'vi' ? e.error?.message : e.error?.message_en || e.error?.message) || t('problem_server');
+}
+
+async function loadRejected() {
+  const entries = await db.outbox.where('state').equals('rejected').toArray();
+  return Promise.all(entries.map(async (e) => ({ e, household: await householdOf(e) })));
+}
+
+function RejectedItem({ e, household, loc }: { e: OutboxEntry; household: string; loc: string }) {
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <li class="card rejected-item" data-testid="rejected-item">
+      <h3>{household || kindLabel(e)}</h3>
+      <p class="small">
+        <strong>{kindLabel(e)}</strong> {what(e)}
+      </p>
+      <p class="notice bad" data-testid="rejected-reason">
+        <strong>{t('reason')}:</strong> {reason(e, loc)}
+      </p>
+      {confirming ? (
+        <div class="confirm-row" role="alertdialog" aria-label={t('discard_confirm')}>
+          <span>{t('discard_confirm')}</span>
+          <button type="button" class="danger" onClick={() => void discard(db, e.seq)}>
+            {t('discard_really')}
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            {t('cancel')}
+          </button>
+        </div>
+      ) : (
+        <div class="row">
+          {e.kind === 'household.upsert' ? (
+            <a href={href({ name: 'edit', id: e.id, fix: e.seq })} class="button primary">
+              {t('fix_household')}
+            </a>
+          ) : (
+            <button
+              type="button"
+              class="primary"
+              onClick={async () => {
+                await requeue(db, e.seq);
+                void engine.sync(true);
+              }}
+            >
+              {t('resend')}
+            </button>
+          )}
+          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+            {t('discard')}
+          </button>
+        </div>
+      )}
+    </li>
+  );
 }
 
 export function SyncStatus({ session, onLogout }: { session: Session; onLogout: () => void }) {
   const loc = useLocale();
   const state = useSyncState();
   const c = useLive(() => counts(db), [], { pending: 0, rejected: 0 });
-  const rejected = useLive(() => db.outbox.where('state').equals('rejected').toArray(), [], [] as OutboxEntry[]);
+  const rejected = useLive(loadRejected, [], [] as Awaited<ReturnType<typeof loadRejected>>);
   const last = useLive(() => getMeta<string>(db, 'last_synced_at'), [state.lastSyncedAt], undefined);
   const [message, setMessage] = useState<string | null>(null);
   const [persisted, setPersisted] = useState<boolean | null>(null);
@@ -62,7 +133,7 @@ export function SyncStatus({ session, onLogout }: { session: Session; onLogout: 
     <main class="page sync">
       <h1>{t('sync_title')}</h1>
       <p data-testid="sync-summary">
-        <strong>{c.pending ? t('pending_count', { n: c.pending }) : t('all_sent')}</strong>
+        <strong>{c.pending ? t('pending_count', { n: c.pending }) : c.rejected ? t('sent_but_attention', { n: c.rejected }) : t('all_sent')}</strong>
         <br />
         {last ? `${t('last_synced')} ${formatTime(last)}` : t('never_synced')}
       </p>
@@ -83,25 +154,11 @@ export function SyncStatus({ session, onLogout }: { session: Session; onLogout: 
 
       {rejected.length > 0 && (
         <section data-testid="needs-attention">
-          <h2>
-            {t('needs_attention')} ({rejected.length})
-          </h2>
+          <h2>{t('attention_count', { n: rejected.length })}</h2>
           <p class="small">{t('rejected_help')}</p>
           <ul class="rejected">
-            {rejected.map((e) => (
-              <li key={e.seq} class="card">
-                <strong>{kindLabel(e)}</strong> {describe(e)}
-                <p class="notice bad">{loc === 'vi' ? e.error?.message : e.error?.message_en || e.error?.message}</p>
-                <div class="row">
-                  {e.kind === 'household.upsert' && <a href={href({ name: 'edit', id: e.id, fix: e.seq })} class="button">{t('edit')}</a>}
-                  <button type="button" onClick={async () => { await requeue(db, e.seq); void engine.sync(true); }}>
-                    {t('resend')}
-                  </button>
-                  <button type="button" class="danger" onClick={async () => { if (confirm(t('discard_confirm'))) await discard(db, e.seq); }}>
-                    {t('discard')}
-                  </button>
-                </div>
-              </li>
+            {rejected.map(({ e, household }) => (
+              <RejectedItem key={e.seq} e={e} household={household} loc={loc} />
             ))}
           </ul>
         </section>
