@@ -57,6 +57,8 @@ export interface Visit {
   notes: string;
   /** True while only this phone knows it (its outbox entry is not acknowledged yet). */
   local?: boolean;
+  /** What this phone recorded per person (local visits only): the campaign's status is counted from it. */
+  people?: { person_id: string; skills: Record<string, SkillLevel> }[];
 }
 
 export interface HouseholdStatus {

@@ -57,6 +57,11 @@ export function isoWithOffset(d: Date): string {
   );
 }
 
+/**
+ * The household's status for one campaign after a visit saved on this phone. Campaign 0 (all time)
+ * counts everyone's skills; a real campaign counts only the levels recorded in that campaign's visits
+ * (as the server does), taken from the visits this phone made, never below what the server said.
+ */
 async function refreshStatus(
   db: TungNhaDB,
   householdId: string,
@@ -66,8 +71,23 @@ async function refreshStatus(
 ): Promise<void> {
   const id = `${householdId}:${campaignId}`;
   const prev = await db.statuses.get(id);
-  const people = await db.people.where('household_id').equals(householdId).toArray();
-  const proficient = people.filter((p) => !p.deleted && skills.every((s) => p.skills?.[s] === 'proficient')).length;
+  const people = (await db.people.where('household_id').equals(householdId).toArray()).filter((p) => !p.deleted);
+  let proficient: number;
+  if (campaignId === 0) {
+    proficient = people.filter((p) => skills.every((s) => p.skills?.[s] === 'proficient')).length;
+  } else {
+    const levels = new Map<string, Record<string, SkillLevel>>();
+    const visits = await db.visits.where('household_id').equals(householdId).toArray();
+    for (const v of visits) {
+      if (v.campaign_id !== campaignId) continue;
+      for (const p of v.people ?? []) {
+        const mine = { ...(levels.get(p.person_id) ?? {}) };
+        for (const [s, level] of Object.entries(p.skills)) mine[s] = maxLevel(mine[s], level)!;
+        levels.set(p.person_id, mine);
+      }
+    }
+    proficient = people.filter((p) => skills.every((s) => levels.get(p.id)?.[s] === 'proficient')).length;
+  }
   const status: HouseholdStatus = {
     id,
     household_id: householdId,
@@ -143,7 +163,7 @@ export async function saveVisit(
       const milestones = Array.from(new Set([...(person.milestones ?? []), ...p.milestones]));
       await db.people.put({ ...person, skills: merged, milestones });
     }
-    await db.visits.add(visit);
+    await db.visits.add({ ...visit, people: people.map((p) => ({ person_id: p.person_id, skills: p.skills })) });
     await enqueue(db, 'visit.create', wire as VisitIn & { id: string });
     await refreshStatus(db, draft.household_id, 0, visit, skills);
     if (visit.campaign_id) await refreshStatus(db, draft.household_id, visit.campaign_id, visit, skills);
