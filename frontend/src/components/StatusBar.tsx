@@ -50,10 +50,11 @@ export function StatusBar() {
       setPressed(false);
     }
     const p = engine.state.problem;
-    setResult(p ? { ok: false, text: `${t('sync_failed_short')}: ${t(`problem_${p}` as const)}` } : { ok: true, text: t('sync_done') });
+    const why = p === 'offline' && navigator.onLine !== false ? 'server' : p;
+    setResult(why ? { ok: false, text: `${t('sync_failed_short')}: ${t(`result_${why}` as const)}` } : { ok: true, text: t('sync_done') });
   }
 
-  const unreachable = online && (state.problem === 'offline' || state.problem === 'server' || state.problem === 'stalled');
+  const unreachable = online && !busy && (state.problem === 'offline' || state.problem === 'server' || state.problem === 'stalled');
   return (
     <div class="statusbar" role="status" aria-live="polite">
       <a href="#/sync" class="status-counts" data-testid="status-counts">

@@ -296,7 +296,6 @@ export function VisitForm({ householdId }: { householdId: string }) {
             rows={1}
             maxLength={1000}
             value={state.notes}
-            placeholder={state.consent ? '' : t('notes_no_personal')}
             onInput={(e) => update({ notes: e.currentTarget.value })}
             data-testid="visit-notes"
           />
