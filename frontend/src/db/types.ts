@@ -16,6 +16,8 @@ export interface OutboxEntry {
   state: 'pending' | 'rejected';
   created_at: string;
   error?: { code: string; message: string; message_en: string };
+  /** The household in words ("head, address"), kept for "Cần xử lý" even if the household leaves the phone. */
+  label?: string;
 }
 
 export interface Household {

@@ -142,6 +142,8 @@ export async function saveVisit(
     people: people.map((p) => ({ person_id: p.person_id, skills: p.skills, milestones: p.milestones })),
   };
   const skills = await skillIds(db);
+  const household = await db.households.get(draft.household_id);
+  const label = household ? [household.head_name, household.address].filter(Boolean).join(', ') : undefined;
   await db.transaction('rw', [db.visits, db.people, db.statuses, db.outbox, db.meta], async () => {
     for (const np of newPeople) {
       const person: PersonIn = {
@@ -153,7 +155,7 @@ export async function saveVisit(
         deleted: false,
       };
       await db.people.put({ ...(person as Person), skills: {}, milestones: [] });
-      await enqueue(db, 'person.upsert', person as PersonIn & { id: string });
+      await enqueue(db, 'person.upsert', person as PersonIn & { id: string }, label);
     }
     for (const p of people) {
       const person = await db.people.get(p.person_id);
@@ -164,7 +166,7 @@ export async function saveVisit(
       await db.people.put({ ...person, skills: merged, milestones });
     }
     await db.visits.add({ ...visit, people: people.map((p) => ({ person_id: p.person_id, skills: p.skills })) });
-    await enqueue(db, 'visit.create', wire as VisitIn & { id: string });
+    await enqueue(db, 'visit.create', wire as VisitIn & { id: string }, label);
     await refreshStatus(db, draft.household_id, 0, visit, skills);
     if (visit.campaign_id) await refreshStatus(db, draft.household_id, visit.campaign_id, visit, skills);
     await setMeta(db, 'visits_saved', ((await getMeta<number>(db, 'visits_saved')) ?? 0) + 1);

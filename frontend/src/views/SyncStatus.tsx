@@ -30,6 +30,7 @@ type EntryData = { head_name?: string; address?: string; household_id?: string; 
 async function householdOf(e: OutboxEntry): Promise<string> {
   const d = e.data as EntryData;
   if (e.kind === 'household.upsert') return [d.head_name, d.address].filter(Boolean).join(', ');
+  if (e.label) return e.label;
   const h = d.household_id ? await db.households.get(d.household_id) : undefined;
   return h ? [h.head_name, h.address].filter(Boolean).join(', ') : '';
 }
