@@ -122,7 +122,13 @@ def test_every_skill_has_lesson_cards_and_a_province_edits_its_own(client: TestC
     assert any("Cổng Dịch vụ công quốc gia" in title for title in titles)
 
     headers = login(client, official.phone)
-    own = [{"title": "Dùng ứng dụng Hậu Giang số", "steps": ["Tải ứng dụng", "Đăng nhập", "Gửi phản ánh"], "note": "Miễn phí"}]
+    own = [
+        {
+            "title": "Dùng ứng dụng Hậu Giang số",
+            "steps": ["Tải ứng dụng", "Đăng nhập", "Gửi phản ánh"],
+            "note": "Miễn phí",
+        }
+    ]
     r = client.put("/api/v1/skills/digital_platforms/lessons", json={"lessons": own}, headers=headers)
     assert r.status_code == 200, r.text
     platforms = r.json()["skills"][4]
@@ -134,7 +140,9 @@ def test_every_skill_has_lesson_cards_and_a_province_edits_its_own(client: TestC
     assert skill_data["digital_platforms"]["lessons"] == own
     assert len(skill_data["online_safety"]["lessons"]) >= 2
     # A volunteer cannot edit them; a card without steps is refused with the usual error shape.
-    assert client.put("/api/v1/skills/digital_platforms/lessons", json={"lessons": own}, headers=phone).status_code == 403
+    assert (
+        client.put("/api/v1/skills/digital_platforms/lessons", json={"lessons": own}, headers=phone).status_code == 403
+    )
     bad = client.put(
         "/api/v1/skills/online_safety/lessons", json={"lessons": [{"title": "x", "steps": []}]}, headers=headers
     )

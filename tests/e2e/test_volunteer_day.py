@@ -1,6 +1,7 @@
 """Issue 14: a volunteer's morning at 360×640 — login messages, the walk list, visits that fit one screen
 within the tap budgets, a note that is never dropped, a household added with its members, lesson cards
-opened with no signal, the sync state in the header, 44 px touch targets. Screenshots of every screen."""
+opened with no signal, a login that expires offline and is renewed with the outbox intact, the sync
+state in the header, 44 px touch targets. Screenshots of every volunteer screen."""
 
 import re
 
@@ -11,13 +12,29 @@ from sqlmodel import Session, select
 from app.models import Household, Person, Visit
 from tests.browser import screenshot
 from tests.e2e import pwa
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 SMALL_TARGETS = """() => [...document.querySelectorAll('button, a[href], [role=button]')]
-  .filter((el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; })
-  .filter((el) => { const r = el.getBoundingClientRect(); return r.width < 44 || r.height < 44; })
-  .map((el) => `${el.outerHTML.slice(0, 90)} ${Math.round(el.getBoundingClientRect().width)}×${Math.round(el.getBoundingClientRect().height)}`)"""
+  .map((el) => [el, el.getBoundingClientRect()])
+  .filter(([, r]) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
+  .map(([el, r]) => `${el.outerHTML.slice(0, 90)} ${Math.round(r.width)}×${Math.round(r.height)}`)"""
+
+
+EXPIRE_LOGIN = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('tungnha');
+  open.onerror = reject;
+  open.onsuccess = () => {
+    const idb = open.result;
+    const tx = idb.transaction('meta', 'readwrite');
+    const meta = tx.objectStore('meta');
+    const get = meta.get('session');
+    get.onsuccess = () => meta.put({ ...get.result, value: { ...get.result.value, refresh_expires_at: 1 } });
+    tx.oncomplete = () => { idb.close(); resolve(true); };
+    tx.onerror = reject;
+  };
+})"""
 
 
 def small_targets(page: Page) -> list[str]:
@@ -45,12 +62,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_test_id("login-error")).to_contain_text("Không kết nối được máy chủ")
     page.unroute("**/api/v1/auth/login")
-    context.set_offline(True)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_test_id("login-error")).to_contain_text("không có mạng")
-    screenshot(page, "volunteer-login")
     small["login"] = small_targets(page)
-    context.set_offline(False)
     pwa.login(page, server.url, server.seed.phone, households=6)
     pwa.wait_offline_ready(page)
 
@@ -148,13 +160,26 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     four_people_taps = taps.count
     pwa.expect_pending(page, 9)  # 3 visits, 1 household, 4 people and 1 rename
 
-    # Back online: the server answers 502 first — the header says it, ⟳ ends with a result.
+    # The login expires while offline: the phone asks to log in again, and says it has no network.
+    page.evaluate(EXPIRE_LOGIN)
+    page.reload()
+    expect(page.get_by_text("Phiên đăng nhập đã hết hạn")).to_be_visible()
+    page.get_by_label("Số điện thoại").fill(server.seed.phone)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_test_id("login-error")).to_contain_text("không có mạng")
+    screenshot(page, "volunteer-login")
+
+    # Back online, the server answers 502 to sync: the header says so, the outbox is intact.
     page.route("**/api/v1/sync/**", lambda route: route.fulfill(status=502, body="Bad Gateway"))
     context.set_offline(False)
-    page.get_by_test_id("sync-button").click()
-    expect(page.get_by_test_id("sync-result")).to_contain_text("Chưa đồng bộ được")
+    page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_test_id("net-server")).to_have_text("Không kết nối được máy chủ")
+    pwa.expect_pending(page, 9)
+    page.get_by_test_id("sync-button").click()
+    expect(page.get_by_test_id("sync-result")).to_contain_text("Chưa đồng bộ được: máy chủ không trả lời")
     screenshot(page, "volunteer-server-down")
+    # ⟳ spins and ends with a result.
     page.unroute("**/api/v1/sync/**")
     page.get_by_test_id("sync-button").click()
     expect(page.get_by_test_id("sync-result")).to_have_text("Đồng bộ xong")

@@ -92,7 +92,7 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
         ← {t('nav_walk')}
       </a>
       <h1>{editId ? t('edit_household') : t('new_household')}</h1>
-      <form onSubmit={submit} noValidate data-testid="household-form">
+      <form onSubmit={submit} onInput={() => error && setError(null)} noValidate data-testid="household-form">
         <label>
           {t('hamlet')}
           <select name="hamlet" value={hamletId ?? ''} onChange={(e) => setHamlet(Number(e.currentTarget.value))} required>

@@ -54,7 +54,7 @@ export function Login({ onLogin, expired }: { onLogin: (s: Session) => void; exp
       <h1>{t('app_name')}</h1>
       <p>{t('login_intro')}</p>
       {expired && <p class="notice warn">{t('session_expired')}</p>}
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} onInput={() => error && setError(null)} noValidate>
         <label>
           {t('phone')}
           <input name="phone" type="tel" inputMode="tel" autoComplete="username" required value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
