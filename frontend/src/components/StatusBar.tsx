@@ -69,7 +69,7 @@ export function StatusBar() {
               {t('server_unreachable')}
             </span>
           )}
-          <span class={c.pending ? 'badge warn' : 'badge ok'} data-testid="pending-count" data-count={c.pending} hidden={!c.pending && c.rejected > 0}>
+          <span class={c.pending ? 'badge warn' : 'badge ok'} data-testid="pending-count" data-count={c.pending} hidden={!c.pending && (c.rejected > 0 || !initialDone)}>
             {c.pending ? t('pending_short', { n: c.pending }) : t('all_synced_short')}
           </span>
           {c.rejected > 0 && (

@@ -1,6 +1,6 @@
 import { Component } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import { db, fold, type Household, type HouseholdStatus } from '../db';
+import { db, fold, getMeta, type Household, type HouseholdStatus } from '../db';
 import { useLive } from '../db/live';
 import { bucket, type Bucket } from '../db/status';
 import { activeCampaign } from '../db/writes';
@@ -103,6 +103,7 @@ class RowView extends Component<{ row: Row; lang: string }> {
 export function WalkList() {
   const lang = useLocale();
   const data = useLive(loadRows, [], null as Awaited<ReturnType<typeof loadRows>> | null);
+  const initialDone = useLive(() => getMeta<boolean>(db, 'initial_sync_done'), [], true as boolean | undefined);
   const [query, setQuery] = useState('');
   const [filter, setFilter] = useState<Filter>('all');
   const [hamlet, setHamlet] = useState<number | 0>(0);
@@ -179,7 +180,9 @@ export function WalkList() {
         ))}
       </div>
       {data.rows.length === 0 ? (
-        <p class="notice">{t('no_households_first')}</p>
+        <p class="notice" data-testid="no-households">
+          {initialDone ? t('no_households_first') : t('first_sync_wait')}
+        </p>
       ) : shown.length === 0 ? (
         <p class="notice">{t('no_households')}</p>
       ) : (
