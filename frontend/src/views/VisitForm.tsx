@@ -7,7 +7,7 @@ import { label, t, useLocale } from '../i18n';
 import type { MessageKey } from '../i18n/messages';
 import { go } from '../router';
 import { loadMilestones, loadSkills } from '../components/catalog';
-import { registerOpenForm, takeVisitReturn } from '../components/forms';
+import { invalidMessage, registerOpenForm, takeVisitReturn } from '../components/forms';
 import { toast } from '../components/Toast';
 import { engine } from '../services';
 import { PersonFields, personLabel } from './Household';
@@ -154,6 +154,11 @@ export function VisitForm({ householdId }: { householdId: string }) {
     e.preventDefault();
     if (!state || !state.outcome) {
       setError(t('choose_outcome'));
+      return;
+    }
+    const invalid = invalidMessage(e.currentTarget as HTMLFormElement, t);
+    if (invalid) {
+      setError(invalid);
       return;
     }
     setSaving(true);
