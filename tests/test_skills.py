@@ -103,3 +103,49 @@ def test_who_may_change_the_catalogue(client: TestClient, session: Session) -> N
     assert r.status_code == 201 and r.json()["province_id"] is None
     r = client.post("/api/v1/milestones", json={"label_vi": "x" * 500, "label_en": "x"}, headers=admin_headers)
     assert r.status_code == 422
+
+
+def test_every_skill_has_lesson_cards_and_a_province_edits_its_own(client: TestClient, session: Session) -> None:
+    tree = make_tree(session)
+    official = make_user(session, "province_official", unit=tree.province)
+    volunteer = make_user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet])
+    session.commit()
+    phone = login(client, volunteer.phone)
+    catalogue = client.get("/api/v1/skills", headers=phone).json()
+    for skill in catalogue["skills"]:
+        assert 2 <= len(skill["lessons"]) <= 4, skill["id"]
+        for lesson in skill["lessons"]:
+            assert lesson["title"] and lesson["note"]
+            assert 3 <= len(lesson["steps"]) <= 6, lesson["title"]
+    titles = [lesson["title"] for s in catalogue["skills"] for lesson in s["lessons"]]
+    assert any("VNeID mức 2" in title for title in titles)
+    assert any("Cổng Dịch vụ công quốc gia" in title for title in titles)
+
+    headers = login(client, official.phone)
+    own = [
+        {
+            "title": "Dùng ứng dụng Hậu Giang số",
+            "steps": ["Tải ứng dụng", "Đăng nhập", "Gửi phản ánh"],
+            "note": "Miễn phí",
+        }
+    ]
+    r = client.put("/api/v1/skills/digital_platforms/lessons", json={"lessons": own}, headers=headers)
+    assert r.status_code == 200, r.text
+    platforms = r.json()["skills"][4]
+    assert (platforms["lessons"], platforms["local_lessons"]) == (own, True)
+    # The phone gets the province's cards with the catalogue, in the pull too.
+    assert client.get("/api/v1/skills", headers=phone).json()["skills"][4]["lessons"] == own
+    pulled = client.get("/api/v1/sync/pull", headers=phone).json()["changes"]
+    skill_data = {c["id"]: c["data"] for c in pulled if c["type"] == "skill"}
+    assert skill_data["digital_platforms"]["lessons"] == own
+    assert len(skill_data["online_safety"]["lessons"]) >= 2
+    # A volunteer cannot edit them; a card without steps is refused with the usual error shape.
+    assert (
+        client.put("/api/v1/skills/digital_platforms/lessons", json={"lessons": own}, headers=phone).status_code == 403
+    )
+    bad = client.put(
+        "/api/v1/skills/online_safety/lessons", json={"lessons": [{"title": "x", "steps": []}]}, headers=headers
+    )
+    assert bad.status_code == 422 and "error" in bad.json()
+    r = client.delete("/api/v1/skills/digital_platforms/lessons", headers=headers)
+    assert r.json()["skills"][4]["local_lessons"] is False

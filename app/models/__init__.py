@@ -4,7 +4,7 @@ from app.models.aggregates import UnitCoverage, UnitDaily, UnitMilestone, UnitSk
 from app.models.audit import ExportLog
 from app.models.campaigns import ALL_TIME, Campaign, CampaignUnit
 from app.models.households import AreaVersion, Household, HouseholdHistory, Person
-from app.models.skills import Milestone, Skill, SkillLabel
+from app.models.skills import Milestone, Skill, SkillLabel, SkillLessons
 from app.models.sync import HouseholdDeparture, SyncClient, SyncRejection
 from app.models.teams import Team, TeamMember
 from app.models.units import AdminUnit
@@ -36,6 +36,7 @@ __all__ = [
     "PersonSkill",
     "Skill",
     "SkillLabel",
+    "SkillLessons",
     "SyncClient",
     "SyncRejection",
     "Team",

@@ -1,3 +1,6 @@
+from typing import Any
+
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -10,6 +13,18 @@ class Skill(SQLModel, table=True):
     position: int
     label_vi: str = Field(max_length=200)
     label_en: str = Field(max_length=200)
+    # The national lesson cards: [{"title", "steps": [...], "note"}], shown to households at the door.
+    lessons: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class SkillLessons(SQLModel, table=True):
+    """A province's own lesson cards for a skill, in place of the national ones."""
+
+    __tablename__ = "skill_lessons"
+
+    skill_id: str = Field(foreign_key="skill.id", primary_key=True, max_length=40)
+    province_unit_id: int = Field(foreign_key="admin_unit.id", primary_key=True)
+    lessons: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
 
 
 class SkillLabel(SQLModel, table=True):

@@ -6,7 +6,7 @@ from app.deps import ScopeDep, SessionDep
 from app.routing import OneHopRoute
 from app.schemas_common import IdQuery, PlainText
 from app.skills import service
-from app.skills.schemas import CatalogueOut, MilestoneIn, MilestoneOut, MilestonePatch, SkillLabelIn
+from app.skills.schemas import CatalogueOut, MilestoneIn, MilestoneOut, MilestonePatch, SkillLabelIn, SkillLessonsIn
 
 router = APIRouter(tags=["skills"], route_class=OneHopRoute)
 SkillId = Annotated[PlainText, Path(max_length=40)]
@@ -48,6 +48,23 @@ def reset_label(
     province_id: IdQuery = None,
 ) -> dict[str, Any]:
     province = service.reset_skill_label(session, scope=scope, skill_id=skill_id, province_id=province_id)
+    return service.catalogue(session, scope=scope, province_id=province)
+
+
+@router.put("/skills/{skill_id}/lessons", response_model=CatalogueOut)
+def set_lessons(skill_id: SkillId, body: SkillLessonsIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    """Replace the lesson cards of a skill for the caller's province (an admin: any, or the national ones)."""
+    province = service.set_skill_lessons(
+        session, scope=scope, skill_id=skill_id, province_id=body.province_id, lessons=body.lessons
+    )
+    return service.catalogue(session, scope=scope, province_id=province)
+
+
+@router.delete("/skills/{skill_id}/lessons", response_model=CatalogueOut)
+def reset_lessons(
+    skill_id: SkillId, session: SessionDep, scope: ScopeDep, province_id: IdQuery = None
+) -> dict[str, Any]:
+    province = service.reset_skill_lessons(session, scope=scope, skill_id=skill_id, province_id=province_id)
     return service.catalogue(session, scope=scope, province_id=province)
 
 

@@ -13,8 +13,8 @@ from sqlmodel import Session, col, delete, select
 
 from app.auth.scope import Scope
 from app.errors import Forbidden, Invalid, NotFound, OutsideYourArea
-from app.models import AdminUnit, Milestone, Skill, SkillLabel
-from app.skills.schemas import MilestoneIn, MilestonePatch
+from app.models import AdminUnit, Milestone, Skill, SkillLabel, SkillLessons
+from app.skills.schemas import Lesson, MilestoneIn, MilestonePatch
 from app.text import fold
 from app.units import service as units
 from app.visits.aggregates import unit_chain
@@ -87,6 +87,7 @@ def catalogue(
     if not include_inactive:
         stmt = stmt.where(col(Milestone.is_active))
     milestones = session.exec(stmt.order_by(col(Milestone.position), col(Milestone.id))).all()
+    own = lessons_of(session, province)
     return {
         "province_id": province,
         "skills": [
@@ -99,6 +100,8 @@ def catalogue(
                 "national_label_en": s.label_en,
                 "local": s.id in labels,
                 "editable": s.id in EDITABLE_SKILLS,
+                "lessons": own.get(s.id, s.lessons or []),
+                "local_lessons": s.id in own,
             }
             for s in skills
         ],
@@ -192,3 +195,53 @@ def update_milestone(session: Session, *, scope: Scope, milestone_id: str, data:
     session.add(milestone)
     session.flush()
     return milestone
+
+
+def lessons_of(session: Session, province: int | None) -> dict[str, list[dict[str, Any]]]:
+    """The province's own lesson cards by skill (the national ones apply to the others)."""
+    if province is None:
+        return {}
+    rows = session.exec(select(SkillLessons).where(SkillLessons.province_unit_id == province)).all()
+    return {row.skill_id: row.lessons for row in rows}
+
+
+def _any_skill(session: Session, skill_id: str) -> Skill:
+    skill = session.get(Skill, skill_id)
+    if skill is None:
+        raise SkillNotFound(details={"skill_id": skill_id})
+    return skill
+
+
+def set_skill_lessons(
+    session: Session, *, scope: Scope, skill_id: str, province_id: int | None, lessons: list[Lesson]
+) -> int | None:
+    """A province official replaces their province's cards; an admin with no province, the national ones."""
+    cards = [lesson.model_dump() for lesson in lessons]
+    if scope.is_admin and province_id is None:
+        skill = _any_skill(session, skill_id)
+        skill.lessons = cards
+        session.add(skill)
+        session.flush()
+        return None
+    province = _province_to_edit(session, scope, province_id)
+    skill = _any_skill(session, skill_id)
+    row = session.get(SkillLessons, (skill.id, province))
+    if row is None:
+        row = SkillLessons(skill_id=skill.id, province_unit_id=province, lessons=cards)
+    row.lessons = cards
+    session.add(row)
+    session.flush()
+    return province
+
+
+def reset_skill_lessons(session: Session, *, scope: Scope, skill_id: str, province_id: int | None) -> int:
+    """Back to the national cards."""
+    province = _province_to_edit(session, scope, province_id)
+    skill = _any_skill(session, skill_id)
+    session.exec(  # type: ignore[call-overload]
+        delete(SkillLessons).where(
+            col(SkillLessons.skill_id) == skill.id, col(SkillLessons.province_unit_id) == province
+        )
+    )
+    session.flush()
+    return province

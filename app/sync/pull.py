@@ -41,6 +41,7 @@ from app.models import (
     Visit,
 )
 from app.models.visits import PROFICIENT
+from app.skills import service as skills_service
 from app.visits.aggregates import unit_chain
 
 # Within one version of a hamlet, rows go in this order. A departure comes before the household's
@@ -251,9 +252,17 @@ def _catalogue(session: Session, area: dict[int, AdminUnit]) -> list[dict[str, A
     if provinces:
         for label in session.exec(select(SkillLabel).where(SkillLabel.province_unit_id == provinces[0])).all():
             labels[label.skill_id] = (label.label_vi, label.label_en)
+    own_lessons = skills_service.lessons_of(session, provinces[0] if provinces else None)
     for skill in session.exec(select(Skill).order_by(col(Skill.position))).all():
         vi, en = labels.get(skill.id, (skill.label_vi, skill.label_en))
-        data = {"id": skill.id, "position": skill.position, "label_vi": vi, "label_en": en}
+        data = {
+            "id": skill.id,
+            "position": skill.position,
+            "label_vi": vi,
+            "label_en": en,
+            # The lesson cards travel with the catalogue, so the phone opens them with no signal.
+            "lessons": own_lessons.get(skill.id, skill.lessons or []),
+        }
         changes.append({"type": "skill", "op": "put", "id": skill.id, "data": data})
     milestones = session.exec(
         select(Milestone)

@@ -189,7 +189,7 @@ def record_visit(
         outcome=data.outcome,
         consent_given=data.consent_given,
         consent_notice_version=data.consent_notice_version,
-        notes=data.notes if data.consent_given else "",
+        notes=data.notes,
         content_hash=digest,
     )
     session.add(visit)
@@ -314,7 +314,7 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
                 "outcome": data.outcome,
                 "consent_given": data.consent_given,
                 "consent_notice_version": data.consent_notice_version,
-                "notes": data.notes if data.consent_given else "",
+                "notes": data.notes,
                 "content_hash": digest,
             }
         )

@@ -30,5 +30,5 @@ def test_team_leader_sees_todays_progress_offline(server, open_browser):  # type
     tiles = page.get_by_test_id("team-progress")
     expect(tiles.locator(".tile", has_text="Lượt thăm hôm nay").locator("dd")).to_have_text("2")
     expect(tiles.locator(".tile", has_text="Hộ gặp được hôm nay").locator("dd")).to_have_text("1")
-    expect(tiles.locator(".tile", has_text="Hộ đã phủ").locator("dd")).to_have_text("1")
+    expect(tiles.locator(".tile", has_text="Hộ đạt").locator("dd")).to_have_text("1")
     expect(tiles.locator(".tile", has_text="Tổng số hộ").locator("dd")).to_have_text("4")

@@ -16,6 +16,8 @@ export interface OutboxEntry {
   state: 'pending' | 'rejected';
   created_at: string;
   error?: { code: string; message: string; message_en: string };
+  /** The household in words ("head, address"), kept for "Cần xử lý" even if the household leaves the phone. */
+  label?: string;
 }
 
 export interface Household {
@@ -57,6 +59,8 @@ export interface Visit {
   notes: string;
   /** True while only this phone knows it (its outbox entry is not acknowledged yet). */
   local?: boolean;
+  /** What this phone recorded per person (local visits only): the campaign's status is counted from it. */
+  people?: { person_id: string; skills: Record<string, SkillLevel> }[];
 }
 
 export interface HouseholdStatus {
@@ -80,11 +84,19 @@ export interface Unit {
   parent_id: number | null;
 }
 
+export interface Lesson {
+  title: string;
+  steps: string[];
+  note: string;
+}
+
 export interface CatalogItem {
   id: string;
   position: number;
   label_vi: string;
   label_en: string;
+  /** Skills only: the cards the volunteer shows at the door (cached with the catalogue for offline use). */
+  lessons?: Lesson[];
 }
 
 export interface Campaign {

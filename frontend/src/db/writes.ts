@@ -57,6 +57,11 @@ export function isoWithOffset(d: Date): string {
   );
 }
 
+/**
+ * The household's status for one campaign after a visit saved on this phone. Campaign 0 (all time)
+ * counts everyone's skills; a real campaign counts only the levels recorded in that campaign's visits
+ * (as the server does), taken from the visits this phone made, never below what the server said.
+ */
 async function refreshStatus(
   db: TungNhaDB,
   householdId: string,
@@ -66,8 +71,23 @@ async function refreshStatus(
 ): Promise<void> {
   const id = `${householdId}:${campaignId}`;
   const prev = await db.statuses.get(id);
-  const people = await db.people.where('household_id').equals(householdId).toArray();
-  const proficient = people.filter((p) => !p.deleted && skills.every((s) => p.skills?.[s] === 'proficient')).length;
+  const people = (await db.people.where('household_id').equals(householdId).toArray()).filter((p) => !p.deleted);
+  let proficient: number;
+  if (campaignId === 0) {
+    proficient = people.filter((p) => skills.every((s) => p.skills?.[s] === 'proficient')).length;
+  } else {
+    const levels = new Map<string, Record<string, SkillLevel>>();
+    const visits = await db.visits.where('household_id').equals(householdId).toArray();
+    for (const v of visits) {
+      if (v.campaign_id !== campaignId) continue;
+      for (const p of v.people ?? []) {
+        const mine = { ...(levels.get(p.person_id) ?? {}) };
+        for (const [s, level] of Object.entries(p.skills)) mine[s] = maxLevel(mine[s], level)!;
+        levels.set(p.person_id, mine);
+      }
+    }
+    proficient = people.filter((p) => skills.every((s) => levels.get(p.id)?.[s] === 'proficient')).length;
+  }
   const status: HouseholdStatus = {
     id,
     household_id: householdId,
@@ -122,6 +142,8 @@ export async function saveVisit(
     people: people.map((p) => ({ person_id: p.person_id, skills: p.skills, milestones: p.milestones })),
   };
   const skills = await skillIds(db);
+  const household = await db.households.get(draft.household_id);
+  const label = household ? [household.head_name, household.address].filter(Boolean).join(', ') : undefined;
   await db.transaction('rw', [db.visits, db.people, db.statuses, db.outbox, db.meta], async () => {
     for (const np of newPeople) {
       const person: PersonIn = {
@@ -133,7 +155,7 @@ export async function saveVisit(
         deleted: false,
       };
       await db.people.put({ ...(person as Person), skills: {}, milestones: [] });
-      await enqueue(db, 'person.upsert', person as PersonIn & { id: string });
+      await enqueue(db, 'person.upsert', person as PersonIn & { id: string }, label);
     }
     for (const p of people) {
       const person = await db.people.get(p.person_id);
@@ -143,8 +165,8 @@ export async function saveVisit(
       const milestones = Array.from(new Set([...(person.milestones ?? []), ...p.milestones]));
       await db.people.put({ ...person, skills: merged, milestones });
     }
-    await db.visits.add(visit);
-    await enqueue(db, 'visit.create', wire as VisitIn & { id: string });
+    await db.visits.add({ ...visit, people: people.map((p) => ({ person_id: p.person_id, skills: p.skills })) });
+    await enqueue(db, 'visit.create', wire as VisitIn & { id: string }, label);
     await refreshStatus(db, draft.household_id, 0, visit, skills);
     if (visit.campaign_id) await refreshStatus(db, draft.household_id, visit.campaign_id, visit, skills);
     await setMeta(db, 'visits_saved', ((await getMeta<number>(db, 'visits_saved')) ?? 0) + 1);
@@ -178,6 +200,31 @@ export async function saveHousehold(db: TungNhaDB, data: HouseholdIn): Promise<H
     await enqueue(db, 'household.upsert', { ...data, id: data.id });
   });
   return household;
+}
+
+/**
+ * A new household with its members: the head first, then "Thành viên 2", "Thành viên 3"… (renamed later
+ * on the household page), so that a visit has people to tick skills for. One transaction.
+ */
+export async function saveNewHousehold(db: TungNhaDB, data: HouseholdIn, memberNames: string[]): Promise<Household> {
+  const household = householdFrom(data);
+  await db.transaction('rw', [db.households, db.people, db.outbox, db.meta], async () => {
+    await db.households.put(household);
+    await enqueue(db, 'household.upsert', { ...data, id: data.id });
+    for (const name of memberNames) {
+      const person: PersonIn = { id: newId(), household_id: data.id, full_name: name || null, birth_year: null, sex: null, deleted: false };
+      await db.people.put({ ...(person as Person), skills: {}, milestones: [] });
+      await enqueue(db, 'person.upsert', person as PersonIn & { id: string });
+    }
+  });
+  return household;
+}
+
+/** A household of the same hamlet with the same head and address (folded), other than `exceptId`. */
+export async function lookalikeHousehold(db: TungNhaDB, hamletId: number, headName: string, address: string, exceptId?: string): Promise<Household | undefined> {
+  const key = householdSearchKey({ head_name: headName, address });
+  const same = await db.households.where('search').equals(key).toArray();
+  return same.find((h) => h.hamlet_id === hamletId && !h.deleted && h.id !== exceptId);
 }
 
 /**

@@ -53,12 +53,20 @@ export function label(item: { label_vi: string; label_en: string }): string {
   return current === 'vi' ? item.label_vi : item.label_en;
 }
 
-const TIME = { vi: 'vi-VN', en: 'en-GB' } as const;
+const pad = (n: number) => String(n).padStart(2, '0');
 
+/** dd/mm/yyyy, whatever the language (the glossary's one date format). */
+export function formatDate(iso: string | Date | null | undefined): string {
+  if (!iso) return '';
+  const d = typeof iso === 'string' ? new Date(iso.length === 10 ? `${iso}T00:00:00` : iso) : iso;
+  if (Number.isNaN(d.getTime())) return '';
+  return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
+}
+
+/** HH:mm, dd/mm/yyyy (24-hour clock). */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);
-  const now = new Date();
-  const sameDay = d.toDateString() === now.toDateString();
-  return d.toLocaleString(TIME[current], sameDay ? { hour: '2-digit', minute: '2-digit' } : { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+  if (Number.isNaN(d.getTime())) return '';
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}, ${formatDate(d)}`;
 }

@@ -20,16 +20,21 @@ export interface SyncState {
   pulledPages: number;
   pulledChanges: number;
   lastSyncedAt: string | null;
+  /** Increases at the end of every run, successful or not: the ⟳ button waits for it to show a result. */
+  runs: number;
 }
 
 export const BACKOFF_BASE_MS = 5_000;
-export const BACKOFF_MAX_MS = 5 * 60_000;
+/** While the phone says it is online a visit never waits more than a minute for the next try. */
+export const BACKOFF_MAX_MS = 60_000;
+/** With no network at all, trying often is pointless: the `online` event starts the next run. */
+export const BACKOFF_OFFLINE_MAX_MS = 5 * 60_000;
 export const PULL_LIMIT = 500;
 
-/** 5 s doubling to 5 min, with ±20% jitter so that a hamlet's phones do not retry in step. */
-export function backoffDelay(failures: number, random: () => number = Math.random): number {
-  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
-  return Math.round(Math.min(BACKOFF_MAX_MS, base * (0.8 + 0.4 * random())));
+/** 5 s doubling to 60 s (5 min offline), with ±20% jitter so that a hamlet's phones do not retry in step. */
+export function backoffDelay(failures: number, random: () => number = Math.random, max = BACKOFF_MAX_MS): number {
+  const base = Math.min(max, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(Math.min(max, base * (0.8 + 0.4 * random())));
 }
 
 export interface EngineOptions {
@@ -41,6 +46,8 @@ export interface EngineOptions {
   random?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /** False when the device reports no network (navigator.onLine); the backoff may then grow longer. */
+  online?: () => boolean;
 }
 
 /** Web Locks when the browser has them: one tab syncs, the others skip. */
@@ -72,6 +79,7 @@ export class SyncEngine {
     pulledPages: 0,
     pulledChanges: 0,
     lastSyncedAt: null,
+    runs: 0,
   };
   private running: Promise<void> | null = null;
   private timer: unknown = null;
@@ -83,6 +91,7 @@ export class SyncEngine {
   private readonly random: () => number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  private readonly online: () => boolean;
 
   constructor(opts: EngineOptions) {
     this.db = opts.db;
@@ -92,6 +101,7 @@ export class SyncEngine {
     this.random = opts.random ?? Math.random;
     this.setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = opts.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+    this.online = opts.online ?? (() => (globalThis.navigator as Navigator | undefined)?.onLine !== false);
   }
 
   subscribe(fn: (s: SyncState) => void): () => void {
@@ -128,6 +138,12 @@ export class SyncEngine {
     return this.running;
   }
 
+  /** The signal came back: forget past failures, so the next failure waits 5 s again, not a minute. */
+  resetBackoff(): void {
+    this.stop();
+    this.set({ failures: 0, nextAttemptAt: null });
+  }
+
   stop(): void {
     if (this.timer !== null) this.clearTimer(this.timer);
     this.timer = null;
@@ -139,7 +155,7 @@ export class SyncEngine {
       await this.pullAll();
       const at = new Date(this.now()).toISOString();
       await setMeta(this.db, 'last_synced_at', at);
-      this.set({ phase: 'idle', problem: null, failures: 0, nextAttemptAt: null, lastSyncedAt: at });
+      this.set({ phase: 'idle', problem: null, failures: 0, nextAttemptAt: null, lastSyncedAt: at, runs: this.state.runs + 1 });
     } catch (error) {
       this.fail(error);
     }
@@ -158,11 +174,12 @@ export class SyncEngine {
     }
     const failures = this.state.failures + 1;
     const terminal = problem === 'auth' || problem === 'update_required';
-    const delay = backoffDelay(failures, this.random);
+    const delay = backoffDelay(failures, this.random, this.online() ? BACKOFF_MAX_MS : BACKOFF_OFFLINE_MAX_MS);
     this.set({
       phase: 'idle',
       problem,
       failures,
+      runs: this.state.runs + 1,
       nextAttemptAt: terminal ? null : this.now() + delay,
     });
     if (!terminal) {

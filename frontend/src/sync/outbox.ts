@@ -34,6 +34,7 @@ export async function enqueue(
   db: TungNhaDB,
   kind: MutationKind,
   data: OutboxEntry['data'] & { id: string },
+  label?: string,
 ): Promise<number> {
   const stored = (await getMeta<number>(db, 'next_seq')) ?? 1;
   const last = await db.outbox.orderBy('seq').last();
@@ -45,6 +46,7 @@ export async function enqueue(
     data,
     state: 'pending',
     created_at: new Date().toISOString(),
+    ...(label ? { label } : {}),
   });
   await setMeta(db, 'next_seq', seq + 1);
   return seq;
@@ -110,7 +112,7 @@ export async function requeue(db: TungNhaDB, seq: number, data?: OutboxEntry['da
     const entry = await db.outbox.get(seq);
     if (!entry || entry.state !== 'rejected') return null;
     await db.outbox.delete(seq);
-    return enqueue(db, entry.kind, { ...(data ?? entry.data), id: entry.id });
+    return enqueue(db, entry.kind, { ...(data ?? entry.data), id: entry.id }, entry.label);
   });
 }
 

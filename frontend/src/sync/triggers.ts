@@ -7,7 +7,10 @@ export const PERIOD_MS = 60_000;
  * Sync is not used as the engine: a page that is open is what we can count on.
  */
 export function startTriggers(engine: SyncEngine, win: Window = window): () => void {
-  const online = () => void engine.sync(true);
+  const online = () => {
+    engine.resetBackoff();
+    void engine.sync(true);
+  };
   const visible = () => {
     if (win.document.visibilityState === 'visible') void engine.sync(false);
   };

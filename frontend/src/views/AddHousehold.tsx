@@ -2,10 +2,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { db, getMeta } from '../db';
 import { useLive } from '../db/live';
 import { isStorageFull } from '../db/schema';
-import { fixRejectedHousehold, newId, saveHousehold } from '../db/writes';
+import { fixRejectedHousehold, lookalikeHousehold, newId, saveHousehold, saveNewHousehold } from '../db/writes';
+import type { Household } from '../db';
+import { invalidMessage } from '../components/forms';
 import type { MeOut } from '../api/client';
 import { t, useLocale } from '../i18n';
-import { go } from '../router';
+import { go, href } from '../router';
 import { toast } from '../components/Toast';
 import { engine } from '../services';
 
@@ -26,6 +28,7 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
   const [phone, setPhone] = useState('');
   const [members, setMembers] = useState('1');
   const [error, setError] = useState<string | null>(null);
+  const [lookalike, setLookalike] = useState<{ h: Household; key: string } | null>(null);
   const hamletId = hamlet ?? options[0]?.id ?? null;
   useEffect(() => {
     if (!editId) return;
@@ -41,10 +44,27 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
 
   async function submit(e: Event) {
     e.preventDefault();
+    const invalid = invalidMessage(e.currentTarget as HTMLFormElement, t);
+    if (invalid) {
+      setError(invalid);
+      return;
+    }
     if (!hamletId) return;
+    setError(null);
+    // Warn once when the hamlet already has a household with this head and address.
+    const key = `${hamletId}|${head.trim()}|${address.trim()}`;
+    if (lookalike?.key !== key) {
+      const same = await lookalikeHousehold(db, hamletId, head.trim(), address.trim(), editId);
+      if (same) {
+        setLookalike({ h: same, key });
+        return;
+      }
+    }
     const id = editId ?? newId();
+    const count = Math.max(0, Math.min(50, Number(members) || 0));
+    const names = Array.from({ length: count }, (_, i) => (i === 0 ? head.trim() : t('member_n', { n: i + 1 })));
     const write = (data: Parameters<typeof saveHousehold>[1]) =>
-      fixSeq ? fixRejectedHousehold(db, fixSeq, data) : saveHousehold(db, data);
+      fixSeq ? fixRejectedHousehold(db, fixSeq, data) : editId ? saveHousehold(db, data) : saveNewHousehold(db, data, names);
     try {
       await write({
         id,
@@ -52,7 +72,7 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
         address: address.trim(),
         head_name: head.trim(),
         phone: phone.trim() || null,
-        member_count: Math.max(0, Math.min(50, Number(members) || 0)),
+        member_count: count,
         latitude: null,
         longitude: null,
         deleted: false,
@@ -72,7 +92,7 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
         ← {t('nav_walk')}
       </a>
       <h1>{editId ? t('edit_household') : t('new_household')}</h1>
-      <form onSubmit={submit} data-testid="household-form">
+      <form onSubmit={submit} onInput={() => error && setError(null)} noValidate data-testid="household-form">
         <label>
           {t('hamlet')}
           <select name="hamlet" value={hamletId ?? ''} onChange={(e) => setHamlet(Number(e.currentTarget.value))} required>
@@ -99,7 +119,19 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
           {t('member_count')}
           <input name="member_count" type="number" inputMode="numeric" min={0} max={50} value={members} onInput={(e) => setMembers(e.currentTarget.value)} />
         </label>
-        {error && <p class="notice bad" role="alert">{error}</p>}
+        {lookalike && (
+          <p class="notice warn" role="alert" data-testid="lookalike">
+            {t('duplicate_household', { name: lookalike.h.head_name, address: lookalike.h.address })}{' '}
+            <a class="button" href={href({ name: 'household', id: lookalike.h.id })}>
+              {t('open_existing')}
+            </a>
+          </p>
+        )}
+        {error && (
+          <p class="notice bad" role="alert" data-testid="form-error">
+            {error}
+          </p>
+        )}
         <button type="submit" class="primary big" disabled={!hamletId}>
           {t('save')}
         </button>

@@ -8,6 +8,7 @@ import { href } from '../router';
 import { loadSkills } from '../components/catalog';
 import { SkillBadges } from '../components/SkillBadges';
 import { toast } from '../components/Toast';
+import { invalidMessage } from '../components/forms';
 import { engine } from '../services';
 
 async function load(id: string) {
@@ -32,6 +33,7 @@ export function HouseholdPage({ id }: { id: string }) {
   useLocale();
   const data = useLive(() => load(id), [id], null as Awaited<ReturnType<typeof load>> | null);
   const [adding, setAdding] = useState(false);
+  const [renaming, setRenaming] = useState<string | null>(null);
   if (!data) return <main class="page">{t('loading')}</main>;
   const { household, people, visits, skills } = data;
   if (!household) {
@@ -64,7 +66,16 @@ export function HouseholdPage({ id }: { id: string }) {
       <ul class="people">
         {people.map((p) => (
           <li key={p.id}>
-            <strong>{personLabel(p)}</strong>
+            {renaming === p.id ? (
+              <AddPerson householdId={id} person={p} onDone={() => setRenaming(null)} />
+            ) : (
+              <div class="person-line">
+                <strong>{personLabel(p)}</strong>
+                <button type="button" class="link" onClick={() => setRenaming(p.id)} aria-label={`${t('rename')}: ${personLabel(p)}`}>
+                  {t('rename')}
+                </button>
+              </div>
+            )}
             <SkillBadges skills={skills} levels={p.skills ?? {}} />
           </li>
         ))}
@@ -90,16 +101,22 @@ export function HouseholdPage({ id }: { id: string }) {
   );
 }
 
-function AddPerson({ householdId, onDone }: { householdId: string; onDone: () => void }) {
-  const [name, setName] = useState('');
-  const [year, setYear] = useState('');
-  const [sex, setSex] = useState<'' | 'female' | 'male' | 'other'>('');
+/** A new member, or (with `person`) one renamed: "Thành viên 2" becomes the person's name. */
+function AddPerson({ householdId, person, onDone }: { householdId: string; person?: Person; onDone: () => void }) {
+  const [name, setName] = useState(person?.full_name ?? '');
+  const [year, setYear] = useState(person?.birth_year ? String(person.birth_year) : '');
+  const [sex, setSex] = useState<'' | 'female' | 'male' | 'other'>((person?.sex as 'female' | null) ?? '');
   const [error, setError] = useState<string | null>(null);
   async function submit(e: Event) {
     e.preventDefault();
+    const invalid = invalidMessage(e.currentTarget as HTMLFormElement, t);
+    if (invalid) {
+      setError(invalid);
+      return;
+    }
     try {
       await savePerson(db, {
-        id: newId(),
+        id: person?.id ?? newId(),
         household_id: householdId,
         full_name: name.trim() || null,
         birth_year: year ? Number(year) : null,
@@ -114,7 +131,7 @@ function AddPerson({ householdId, onDone }: { householdId: string; onDone: () =>
     }
   }
   return (
-    <form class="card" onSubmit={submit}>
+    <form class="card" onSubmit={submit} noValidate data-testid="person-form">
       <PersonFields name={name} setName={setName} year={year} setYear={setYear} sex={sex} setSex={setSex} namesAllowed />
       {error && <p class="notice bad" role="alert">{error}</p>}
       <div class="row">

@@ -3,6 +3,7 @@ import { ApiError, NetworkError, type Session } from '../api/client';
 import { db, getMeta, setMeta } from '../db';
 import { setLocale, t, useLocale } from '../i18n';
 import { api } from '../services';
+import { invalidMessage } from '../components/forms';
 
 export function Login({ onLogin, expired }: { onLogin: (s: Session) => void; expired: boolean }) {
   const loc = useLocale();
@@ -13,6 +14,11 @@ export function Login({ onLogin, expired }: { onLogin: (s: Session) => void; exp
 
   async function submit(e: Event) {
     e.preventDefault();
+    const invalid = invalidMessage(e.currentTarget as HTMLFormElement, t);
+    if (invalid) {
+      setError(invalid);
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -32,10 +38,12 @@ export function Login({ onLogin, expired }: { onLogin: (s: Session) => void; exp
       }
       onLogin(session);
     } catch (err) {
-      if (err instanceof NetworkError) setError(t('login_offline'));
+      // Three different troubles, three different things to do: no network, server down, wrong password.
+      if (err instanceof NetworkError) setError(navigator.onLine === false ? t('login_offline') : t('login_server_down'));
       else if (err instanceof ApiError && err.status === 401) setError(t('login_failed'));
+      else if (err instanceof ApiError && (err.status >= 500 || err.code.startsWith('http_'))) setError(t('login_server_down'));
       else if (err instanceof ApiError) setError(loc === 'vi' ? err.message : err.messageEn || err.message);
-      else setError(String(err));
+      else setError(t('login_server_down'));
     } finally {
       setBusy(false);
     }
@@ -46,7 +54,7 @@ export function Login({ onLogin, expired }: { onLogin: (s: Session) => void; exp
       <h1>{t('app_name')}</h1>
       <p>{t('login_intro')}</p>
       {expired && <p class="notice warn">{t('session_expired')}</p>}
-      <form onSubmit={submit}>
+      <form onSubmit={submit} onInput={() => error && setError(null)} noValidate>
         <label>
           {t('phone')}
           <input name="phone" type="tel" inputMode="tel" autoComplete="username" required value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
@@ -56,7 +64,7 @@ export function Login({ onLogin, expired }: { onLogin: (s: Session) => void; exp
           <input name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
         </label>
         {error && (
-          <p class="notice bad" role="alert">
+          <p class="notice bad" role="alert" data-testid="login-error">
             {error}
           </p>
         )}

@@ -1,49 +1,98 @@
+import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { db, getMeta, type CatalogItem, type Outcome, type Person, type SkillLevel } from '../db';
+import { db, getMeta, type CatalogItem, type Household, type Outcome, type Person, type SkillLevel } from '../db';
 import { isStorageFull } from '../db/schema';
 import { activeCampaign, newId, saveVisit, type NewPerson } from '../db/writes';
 import { label, t, useLocale } from '../i18n';
+import type { MessageKey } from '../i18n/messages';
 import { go } from '../router';
 import { loadMilestones, loadSkills } from '../components/catalog';
-import { registerOpenForm } from '../components/forms';
+import { invalidMessage, registerOpenForm, takeVisitReturn } from '../components/forms';
 import { toast } from '../components/Toast';
 import { engine } from '../services';
 import { PersonFields, personLabel } from './Household';
+import type { LessonsProps } from './Lessons';
 
 interface FormState {
   outcome: Outcome | null;
   consent: boolean;
   notes: string;
-  present: Record<string, boolean>;
   levels: Record<string, Record<string, SkillLevel>>;
   milestones: Record<string, string[]>;
   new_people: NewPerson[];
 }
 
 const OUTCOMES: Outcome[] = ['met', 'not_home', 'declined', 'moved'];
+const NEXT: Record<string, SkillLevel | null> = { none: 'taught', taught: 'proficient', proficient: null };
 const draftKey = (householdId: string) => `visit:${householdId}`;
 
-function emptyState(people: Person[]): FormState {
-  // A one-person household: that person is the one present (consent is never pre-ticked).
-  const present: Record<string, boolean> = people.length === 1 ? { [people[0].id]: true } : {};
-  return { outcome: null, consent: false, notes: '', present, levels: {}, milestones: {}, new_people: [] };
+function emptyState(): FormState {
+  // Consent is never pre-ticked, and no outcome is assumed: a tap on a skill means "met".
+  return { outcome: null, consent: false, notes: '', levels: {}, milestones: {}, new_people: [] };
+}
+
+/** A short name that fits a toggle: the catalogue's own wording stays the group's accessible name. */
+export function shortSkill(s: CatalogItem): string {
+  const key = `skill_short_${s.id}` as MessageKey;
+  return key in SHORT ? t(key) : label(s);
+}
+function shortMilestone(m: CatalogItem): string {
+  const key = `milestone_short_${m.id}` as MessageKey;
+  return key in SHORT ? t(key) : label(m);
+}
+const SHORT = Object.fromEntries(
+  [
+    'skill_short_public_services',
+    'skill_short_online_shopping',
+    'skill_short_online_payment',
+    'skill_short_online_safety',
+    'skill_short_digital_platforms',
+    'milestone_short_vneid_level2',
+    'milestone_short_public_service_account',
+    'milestone_short_payment_app',
+    'milestone_short_ecommerce_app',
+  ].map((k) => [k, true]),
+);
+
+/** An open book (no emoji: many phones and headless browsers lack the font). */
+const BookIcon = () => (
+  <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round">
+    <path d="M12 6c-2-1.5-5-2-8-2v14c3 0 6 .5 8 2 2-1.5 5-2 8-2V4c-3 0-6 .5-8 2zM12 6v14" />
+  </svg>
+);
+
+const levelText = (level: SkillLevel | undefined) =>
+  level === 'proficient' ? `★ ${t('level_proficient')}` : level === 'taught' ? `✓ ${t('level_taught')}` : t('level_none');
+
+/** The lesson cards: their own chunk, fetched (or taken from the service worker's cache) when first opened. */
+function LazyLessons(props: LessonsProps) {
+  const [View, setView] = useState<ComponentType<LessonsProps> | null>(null);
+  useEffect(() => {
+    void import('./Lessons').then((m) => setView(() => m.Lessons));
+  }, []);
+  return View ? <View {...props} /> : null;
 }
 
 export function VisitForm({ householdId }: { householdId: string }) {
   useLocale();
+  const [household, setHousehold] = useState<Household | undefined>(undefined);
   const [people, setPeople] = useState<Person[] | null>(null);
   const [skills, setSkills] = useState<CatalogItem[]>([]);
   const [milestones, setMilestones] = useState<CatalogItem[]>([]);
   const [state, setState] = useState<FormState | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const [consentInfo, setConsentInfo] = useState(false);
+  const [lessonsFor, setLessonsFor] = useState<CatalogItem | null>(null);
   const stateRef = useRef<FormState | null>(null);
+  const returnTo = useRef(takeVisitReturn());
   stateRef.current = state;
 
   useEffect(() => {
     let alive = true;
     void (async () => {
-      const [ps, sk, ms, draft] = await Promise.all([
+      const [h, ps, sk, ms, draft] = await Promise.all([
+        db.households.get(householdId),
         db.people.where('household_id').equals(householdId).toArray(),
         loadSkills(),
         loadMilestones(),
@@ -51,13 +100,15 @@ export function VisitForm({ householdId }: { householdId: string }) {
       ]);
       if (!alive) return;
       const live = ps.filter((p) => !p.deleted);
+      live.sort((a, b) => collator.compare(a.full_name ?? '', b.full_name ?? ''));
+      setHousehold(h);
       setPeople(live);
       setSkills(sk);
       setMilestones(ms);
       if (draft) {
-        setState(draft.value as FormState);
+        setState({ ...emptyState(), ...(draft.value as Partial<FormState>) });
         toast(t('draft_restored'));
-      } else setState(emptyState(live));
+      } else setState(emptyState());
     })();
     return () => {
       alive = false;
@@ -79,24 +130,25 @@ export function VisitForm({ householdId }: { householdId: string }) {
   }, [state]);
 
   if (!state || !people) return <main class="page">{t('loading')}</main>;
-  const update = (patch: Partial<FormState>) => setState({ ...state, ...patch });
-  const met = state.outcome === 'met';
+  // Ticking consent, a skill or a milestone means someone was met.
+  const update = (patch: Partial<FormState>, meeting = false) =>
+    setState({ ...state, ...patch, ...(meeting && !state.outcome ? { outcome: 'met' as const } : {}) });
+  const showMet = state.outcome === null || state.outcome === 'met';
 
-  const setLevel = (pid: string, skill: string, level: SkillLevel | null) => {
+  const cycle = (pid: string, skill: string) => {
     const mine = { ...(state.levels[pid] ?? {}) };
-    if (level) mine[skill] = level;
+    const next = NEXT[mine[skill] ?? 'none'];
+    if (next) mine[skill] = next;
     else delete mine[skill];
-    update({ levels: { ...state.levels, [pid]: mine } });
+    update({ levels: { ...state.levels, [pid]: mine } }, true);
   };
   const allProficient = (pid: string) =>
-    update({
-      levels: { ...state.levels, [pid]: Object.fromEntries(skills.map((s) => [s.id, 'proficient' as const])) },
-      present: people.some((p) => p.id === pid) ? { ...state.present, [pid]: true } : state.present,
-    });
+    update({ levels: { ...state.levels, [pid]: Object.fromEntries(skills.map((s) => [s.id, 'proficient' as const])) } }, true);
   const toggleMilestone = (pid: string, mid: string) => {
     const cur = state.milestones[pid] ?? [];
-    update({ milestones: { ...state.milestones, [pid]: cur.includes(mid) ? cur.filter((m) => m !== mid) : [...cur, mid] } });
+    update({ milestones: { ...state.milestones, [pid]: cur.includes(mid) ? cur.filter((m) => m !== mid) : [...cur, mid] } }, true);
   };
+  const taughtSomething = (pid: string) => Object.keys(state.levels[pid] ?? {}).length > 0 || (state.milestones[pid] ?? []).length > 0;
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -104,9 +156,15 @@ export function VisitForm({ householdId }: { householdId: string }) {
       setError(t('choose_outcome'));
       return;
     }
+    const invalid = invalidMessage(e.currentTarget as HTMLFormElement, t);
+    if (invalid) {
+      setError(invalid);
+      return;
+    }
     setSaving(true);
     setError(null);
-    const chosen = [...people!.filter((p) => state.present[p.id]).map((p) => p.id), ...state.new_people.map((p) => p.id)];
+    // The people taught are those with a skill or a milestone ticked, and everyone quick-added.
+    const chosen = [...people!.filter((p) => taughtSomething(p.id)).map((p) => p.id), ...state.new_people.map((p) => p.id)];
     try {
       await saveVisit(
         db,
@@ -130,91 +188,97 @@ export function VisitForm({ householdId }: { householdId: string }) {
     if ((await getMeta<number>(db, 'visits_saved')) === 1) void navigator.storage?.persist?.();
     toast(t('saved'));
     void engine.sync(false);
-    go({ name: 'household', id: householdId }, true);
+    go(returnTo.current === 'walk' ? { name: 'walk' } : { name: 'household', id: householdId }, true);
   }
 
-  const personBlock = (pid: string, title: string, removable: boolean) => (
-    <fieldset class="person card" key={pid} data-testid="person-skills">
-      <legend>{title}</legend>
-      <button type="button" class="primary big" onClick={() => allProficient(pid)}>
-        ★ {t('all_proficient')}
-      </button>
-      {skills.map((s) => {
-        const level = state.levels[pid]?.[s.id];
-        return (
-          <div class="skill" key={s.id} role="group" aria-label={label(s)}>
-            <span class="skill-name">{label(s)}</span>
-            <div class="segmented">
-              <button type="button" aria-pressed={!level} onClick={() => setLevel(pid, s.id, null)}>
-                {t('level_none')}
+  const personBlock = (pid: string, title: string, index: number, removable: boolean) => (
+    <section class="person" key={pid} data-testid="person-skills" aria-labelledby={`p-${index}`}>
+      <h2 class="person-name" id={`p-${index}`}>
+        {title}
+        {removable && (
+          <button type="button" class="link small-link" onClick={() => update({ new_people: state.new_people.filter((p) => p.id !== pid) })}>
+            {t('cancel')}
+          </button>
+        )}
+      </h2>
+      <div class="skill-grid">
+        {skills.map((s) => {
+          const level = state.levels[pid]?.[s.id];
+          return (
+            <div class="skill-cell" key={s.id} role="group" aria-label={label(s)}>
+              <button
+                type="button"
+                class={`level-toggle ${level ?? 'none'}`}
+                onClick={() => cycle(pid, s.id)}
+                aria-label={`${label(s)}: ${levelText(level)}`}
+                title={t('level_cycle_hint')}
+                data-testid={`skill-${s.id}`}
+                data-level={level ?? 'none'}
+              >
+                <span class="s-name">{shortSkill(s)}</span>
+                <span class="s-level">{levelText(level)}</span>
               </button>
-              <button type="button" aria-pressed={level === 'taught'} onClick={() => setLevel(pid, s.id, 'taught')}>
-                {t('level_taught')}
-              </button>
-              <button type="button" aria-pressed={level === 'proficient'} onClick={() => setLevel(pid, s.id, 'proficient')}>
-                {t('level_proficient')}
+              <button type="button" class="lesson-button" aria-label={t('lessons_open', { skill: label(s) })} onClick={() => setLessonsFor(s)} data-testid={`lessons-${s.id}`}>
+                <BookIcon />
               </button>
             </div>
-          </div>
-        );
-      })}
-      {milestones.length > 0 && (
-        <details>
-          <summary>{t('milestones')}</summary>
-          {milestones.map((m) => (
-            <label class="check" key={m.id}>
-              <input type="checkbox" checked={(state.milestones[pid] ?? []).includes(m.id)} onChange={() => toggleMilestone(pid, m.id)} />
-              {label(m)}
-            </label>
-          ))}
-        </details>
-      )}
-      {removable && (
-        <button type="button" class="link" onClick={() => update({ new_people: state.new_people.filter((p) => p.id !== pid) })}>
-          {t('cancel')}
+          );
+        })}
+        <button type="button" class="all5" onClick={() => allProficient(pid)} data-testid="all-proficient">
+          ★ {t('all_proficient')}
         </button>
+      </div>
+      {milestones.length > 0 && (
+        <div class="milestone-chips" role="group" aria-label={t('milestones')}>
+          {milestones.map((m) => (
+            <button
+              type="button"
+              key={m.id}
+              class="chip"
+              aria-pressed={(state.milestones[pid] ?? []).includes(m.id)}
+              title={label(m)}
+              onClick={() => toggleMilestone(pid, m.id)}
+            >
+              {shortMilestone(m)}
+            </button>
+          ))}
+        </div>
       )}
-    </fieldset>
+    </section>
   );
 
   return (
     <main class="page visit-form">
-      <form onSubmit={submit} data-testid="visit-form">
-        <h1>{t('visit_title')}</h1>
-        <fieldset>
-          <legend>{t('outcome')}</legend>
-          <div class="outcomes">
-            {OUTCOMES.map((o) => (
-              <button type="button" key={o} class="outcome" aria-pressed={state.outcome === o} onClick={() => update({ outcome: o })}>
-                {t(`outcome_${o}` as const)}
-              </button>
-            ))}
-          </div>
-        </fieldset>
+      <form onSubmit={submit} noValidate data-testid="visit-form">
+        <h1 class="visit-title">
+          {household?.head_name || t('household')}
+          {household?.address && <span class="muted"> · {household.address}</span>}
+        </h1>
+        <div class="outcomes" role="group" aria-label={t('outcome')}>
+          {OUTCOMES.map((o) => (
+            <button type="button" key={o} class="outcome" aria-pressed={state.outcome === o} onClick={() => update({ outcome: o })}>
+              {t(`outcome_${o}` as const)}
+            </button>
+          ))}
+        </div>
 
-        {met && (
+        {showMet && (
           <>
-            <fieldset class="consent card">
-              <legend>{t('consent_title')}</legend>
-              <p class="small">{t('consent_notice')}</p>
-              <label class="check big-check">
-                <input type="checkbox" name="consent" checked={state.consent} onChange={(e) => update({ consent: e.currentTarget.checked })} />
+            <div class="consent-row">
+              <label class="check consent-check">
+                <input type="checkbox" name="consent" checked={state.consent} onChange={(e) => update({ consent: e.currentTarget.checked }, true)} />
                 {t('consent_given')}
               </label>
-            </fieldset>
+              <button type="button" class="info-button" aria-expanded={consentInfo} aria-label={t('consent_more')} onClick={() => setConsentInfo(!consentInfo)}>
+                <span aria-hidden="true">ⓘ</span>
+              </button>
+            </div>
+            {consentInfo && <p class="small notice consent-notice">{t('consent_notice')}</p>}
 
-            <h2>{t('people_present')}</h2>
-            {people.map((p) => (
-              <div key={p.id}>
-                <label class="check big-check">
-                  <input type="checkbox" checked={!!state.present[p.id]} onChange={(e) => update({ present: { ...state.present, [p.id]: e.currentTarget.checked } })} />
-                  {personLabel(p)} — {t('present')}
-                </label>
-                {state.present[p.id] && personBlock(p.id, personLabel(p), false)}
-              </div>
-            ))}
+            {people.map((p, i) => personBlock(p.id, personLabel(p), i, false))}
             {state.new_people.map((np, i) => (
               <div key={np.id} class="new-person">
+                {personBlock(np.id, np.full_name && state.consent ? np.full_name : `${t('add_person')} ${i + 1}`, people.length + i, true)}
                 <PersonFields
                   name={np.full_name ?? ''}
                   setName={(v) => update({ new_people: state.new_people.map((x, j) => (j === i ? { ...x, full_name: v } : x)) })}
@@ -224,22 +288,22 @@ export function VisitForm({ householdId }: { householdId: string }) {
                   setSex={(v) => update({ new_people: state.new_people.map((x, j) => (j === i ? { ...x, sex: v || null } : x)) })}
                   namesAllowed={state.consent}
                 />
-                {personBlock(np.id, np.full_name && state.consent ? np.full_name : `${t('add_person')} ${i + 1}`, true)}
               </div>
             ))}
-            <button
-              type="button"
-              class="big"
-              onClick={() => update({ new_people: [...state.new_people, { id: newId(), full_name: null, birth_year: null, sex: null }] })}
-            >
-              {t('quick_add_person')}
-            </button>
           </>
         )}
 
-        <label>
+        <label class="notes">
           {t('notes')}
-          <textarea name="notes" rows={2} maxLength={1000} value={state.notes} onInput={(e) => update({ notes: e.currentTarget.value })} />
+          {!state.consent && <span class="muted small"> — {t('notes_private')}</span>}
+          <textarea
+            name="notes"
+            rows={1}
+            maxLength={1000}
+            value={state.notes}
+            onInput={(e) => update({ notes: e.currentTarget.value })}
+            data-testid="visit-notes"
+          />
         </label>
         {error && (
           <p class="notice bad" role="alert" data-testid="save-error">
@@ -250,17 +314,29 @@ export function VisitForm({ householdId }: { householdId: string }) {
           <button type="submit" class="primary big" disabled={saving} data-testid="save-visit">
             {t('save')}
           </button>
+          {showMet && (
+            <button
+              type="button"
+              onClick={() => update({ new_people: [...state.new_people, { id: newId(), full_name: null, birth_year: null, sex: null }] }, true)}
+              aria-label={t('quick_add_person')}
+            >
+              {t('add_person_short')}
+            </button>
+          )}
           <button
             type="button"
             onClick={async () => {
               await db.drafts.delete(draftKey(householdId)).catch(() => undefined);
-              go({ name: 'household', id: householdId }, true);
+              go(returnTo.current === 'walk' ? { name: 'walk' } : { name: 'household', id: householdId }, true);
             }}
           >
             {t('cancel')}
           </button>
         </div>
       </form>
+      {lessonsFor && <LazyLessons skill={lessonsFor} onClose={() => setLessonsFor(null)} />}
     </main>
   );
 }
+
+const collator = new Intl.Collator('vi', { numeric: true, sensitivity: 'base' });

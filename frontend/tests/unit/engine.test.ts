@@ -110,7 +110,7 @@ describe('sync loop', () => {
     expect([...server.applied.values()]).toEqual(ids);
   });
 
-  it('keeps the outbox and backs off 5 s doubling to 5 min on server and network errors', async () => {
+  it('keeps the outbox and backs off 5 s doubling to 60 s on server and network errors while online', async () => {
     const { e, db, server, timers, advance } = engine();
     await addHouseholds(db, 1);
     const delays: number[] = [];
@@ -120,13 +120,13 @@ describe('sync loop', () => {
       delays.push(timers[timers.length - 1].ms);
       expect(await db.outbox.count()).toBe(1);
     }
-    expect(delays).toEqual([5000, 10000, 20000, 40000, 80000, 160000, 300000, 300000, 300000]);
+    expect(delays).toEqual([5000, 10000, 20000, 40000, 60000, 60000, 60000, 60000, 60000]);
     expect(e.state.problem).toBe('server');
     // Within the window, a timer/visibility trigger waits; after it, the run happens and succeeds.
     server.calls = [];
     await e.sync();
     expect(server.calls).toEqual([]);
-    advance(300_001);
+    advance(60_001);
     await e.sync();
     expect(await db.outbox.count()).toBe(0);
     expect(e.state).toMatchObject({ problem: null, failures: 0, nextAttemptAt: null });
@@ -135,7 +135,29 @@ describe('sync loop', () => {
   it('jitters the backoff', () => {
     expect(backoffDelay(1, () => 0)).toBe(4000);
     expect(backoffDelay(1, () => 1)).toBe(6000);
-    expect(backoffDelay(20, () => 1)).toBe(300000);
+    expect(backoffDelay(20, () => 1)).toBe(60000);
+    expect(backoffDelay(20, () => 1, 300_000)).toBe(300000);
+  });
+
+  it('waits up to 5 min when the device is offline, and starts again at 5 s when the signal returns', async () => {
+    let online = false;
+    const timers: number[] = [];
+    const server = new FakeServer();
+    const db = freshDb();
+    const e = new SyncEngine({ db, api: server, random: () => 0.5, setTimer: (_fn, ms) => timers.push(ms), clearTimer: () => undefined, online: () => online });
+    await addHouseholds(db, 1);
+    for (let i = 0; i < 8; i++) {
+      server.failNext.push(new NetworkError());
+      await e.sync(true);
+    }
+    expect(timers.at(-1)).toBe(300000);
+    online = true;
+    e.resetBackoff();
+    expect(e.state).toMatchObject({ failures: 0, nextAttemptAt: null });
+    server.failNext.push(new ApiError(502, 'http_502', 'Bad Gateway'));
+    await e.sync(true);
+    expect(timers.at(-1)).toBe(5000);
+    expect(e.state.runs).toBe(9);
   });
 
   it('keeps the outbox when the login expired, and asks to reload on 426', async () => {

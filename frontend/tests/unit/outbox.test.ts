@@ -131,6 +131,28 @@ describe('saving a visit', () => {
     expect(await getMeta(db, 'visits_saved')).toBe(1);
   });
 
+  it("counts only the running campaign's visits for the campaign's status", async () => {
+    const db = freshDb();
+    const h = await saveHousehold(db, householdData(crypto.randomUUID()));
+    const all5 = Object.fromEntries(
+      ['public_services', 'online_shopping', 'online_payment', 'online_safety', 'digital_platforms'].map((s) => [s, 'proficient' as const]),
+    );
+    // Proficient in everything from an earlier campaign (the all-time skills on the person)…
+    await db.people.put({ id: 'p1', household_id: h.id, full_name: null, birth_year: null, sex: null, skills: all5, milestones: [] });
+    const campaign = { id: 9, name: 'C', unit_id: 1, starts_on: '2024-10-01', ends_on: '2024-10-10', covered_threshold: 1 };
+    const visit = (skills: Record<string, 'taught' | 'proficient'>) =>
+      saveVisit(db, { household_id: h.id, outcome: 'met', consent_given: false, notes: '', new_people: [], people: [{ person_id: 'p1', skills, milestones: [] }] }, { campaign });
+    // …but this campaign has only taught one skill: not "Đạt" in this campaign, still "Đạt" all time.
+    await visit({ online_payment: 'taught' });
+    expect(await db.statuses.get(`${h.id}:9`)).toMatchObject({ proficient_people: 0, covered_1: false });
+    expect(await db.statuses.get(`${h.id}:0`)).toMatchObject({ proficient_people: 1, covered_1: true });
+    // Two visits of the campaign together reach all five.
+    await visit({ public_services: 'proficient', online_shopping: 'proficient', online_payment: 'proficient' });
+    expect(await db.statuses.get(`${h.id}:9`)).toMatchObject({ covered_1: false });
+    await visit({ online_safety: 'proficient', digital_platforms: 'proficient' });
+    expect(await db.statuses.get(`${h.id}:9`)).toMatchObject({ proficient_people: 1, covered_1: true, visits: 3 });
+  });
+
   it('stores no names without consent', async () => {
     const db = freshDb();
     const h = await saveHousehold(db, householdData(crypto.randomUUID()));

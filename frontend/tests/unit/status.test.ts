@@ -22,14 +22,18 @@ describe('walk-list filters', () => {
     expect(bucket(status({ visits: 0, last_outcome: null, visited: false }))).toBe('unvisited');
   });
 
-  it('"Cần thăm lại" is not home, declined, or met without enough proficient people', () => {
+  it('"Cần thăm lại" is not home, or met without enough proficient people', () => {
     expect(bucket(status({ last_outcome: 'not_home', visited: false }))).toBe('revisit');
-    expect(bucket(status({ last_outcome: 'declined', visited: false }))).toBe('revisit');
     expect(bucket(status({}))).toBe('revisit');
     expect(bucket(status({ proficient_people: 1, covered_1: true }), 2)).toBe('revisit');
   });
 
-  it('"Đã phủ" follows the campaign threshold', () => {
+  it('"Từ chối" is its own filter: the last visit was declined', () => {
+    expect(bucket(status({ last_outcome: 'declined', visited: false }))).toBe('declined');
+    expect(bucket(status({ last_outcome: 'declined', visited: true, proficient_people: 1, covered_1: true }))).toBe('covered');
+  });
+
+  it('"Đạt" follows the campaign threshold', () => {
     expect(bucket(status({ proficient_people: 1, covered_1: true }))).toBe('covered');
     expect(bucket(status({ proficient_people: 2, covered_1: true, covered_2: true }), 2)).toBe('covered');
   });

@@ -1,0 +1,38 @@
+process.env.TZ = 'Asia/Ho_Chi_Minh';
+import { describe, expect, it } from 'vitest';
+import { MESSAGES } from '../../src/i18n/messages';
+import { formatDate, formatTime } from '../../src/i18n';
+
+const vi = Object.entries(MESSAGES).map(([key, [text]]) => [key, text as string] as const);
+
+describe('the message catalogue speaks with one voice (GLOSSARY.md)', () => {
+  it('uses one term per idea', () => {
+    const forbidden = [/Đã phủ/i, /Không có nhà/i, /Huỷ/, /\bnetwork\b/i, /Bad Gateway/i];
+    const found = vi.filter(([, text]) => forbidden.some((re) => re.test(text)));
+    expect(found).toEqual([]);
+  });
+
+  it('puts the tone mark of an open oa/oe/uy on the first vowel (hòa, khỏe, thủy, hủy)', () => {
+    // "toán", "hoàn", "quý" are right: a final consonant (or qu-) moves the mark.
+    const misplaced = /(?<!q)(o[áàảãạ]|o[éèẻẽẹ]|u[ýỳỷỹỵ])(?!\p{L})/iu;
+    const found = vi.filter(([, text]) => misplaced.test(text));
+    expect(found).toEqual([]);
+    expect(misplaced.test('Hủy')).toBe(false);
+    expect(misplaced.test('Huỷ')).toBe(true);
+    expect(misplaced.test('xoá')).toBe(true);
+    expect(misplaced.test('toán')).toBe(false);
+  });
+
+  it('has every message in Vietnamese and English', () => {
+    for (const [key, pair] of Object.entries(MESSAGES)) {
+      expect(pair.length, key).toBe(2);
+      expect(pair[0].trim(), key).not.toBe('');
+      expect(pair[1].trim(), key).not.toBe('');
+    }
+  });
+
+  it('writes dates dd/mm/yyyy and times HH:mm', () => {
+    expect(formatDate('2024-10-02')).toBe('02/10/2024');
+    expect(formatTime('2024-10-02T09:05:00+07:00')).toBe('09:05, 02/10/2024');
+  });
+});
