@@ -245,7 +245,8 @@ def sheet_table(raw: RawSheet, column_map: dict[str, str], budget: RowBudget) ->
         if "head_name" in mapping.values():
             header = (number, cells, mapping)
             break
-        title.append(_row_text(cells).replace(" | ", " "))
+        # Each cell its own line: "UBND XÃ …" and "CỘNG HÒA …" often share a row.
+        title.extend(t for t in (cell_text(c) for c in cells) if t)
         seen += 1
         if seen >= HEADER_SEARCH_ROWS:
             return "no_header"
@@ -277,7 +278,12 @@ def sheet_table(raw: RawSheet, column_map: dict[str, str], budget: RowBudget) ->
     used_columns = {i for i in mapping if mapping[i] != "ignore" and columns.get(mapping[i]) == i}
     data_columns: set[int] = set()
     pending_blanks: list[int] = []
+    last = header_row
     for number, cells in rows:
+        # Rows a spreadsheet leaves out of its XML are blank too.
+        missing = range(last + 1, min(number, last + 1 + MAX_LISTED_SKIPS))
+        pending_blanks.extend(missing[: max(0, MAX_LISTED_SKIPS - len(pending_blanks))])
+        last = number
         reason = _skip_reason(cells, columns, header_keys)
         if reason == "blank":
             if len(pending_blanks) < MAX_LISTED_SKIPS:
