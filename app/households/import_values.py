@@ -7,7 +7,7 @@ phone "không có", a birth year "196x", a member count "bốn") is dropped with
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from app.auth.phone import InvalidPhone, normalize_phone
@@ -81,9 +81,29 @@ def phone_digits(value: Any) -> str:
     return cell_text(value)
 
 
+_SEVERAL = re.compile(r"\s*(?:[/;,\n]|\s-\s|\bho[aặ]c\b|\bor\b)\s*", re.IGNORECASE)
+
+
 def parse_phone(value: Any) -> tuple[str | None, dict[str, Any] | None]:
-    """(E.164 phone, None), (None, None) for an empty cell, or (None, warning) when unusable."""
+    """(E.164 phone, None), (None, None) for an empty cell, or (None, warning) when unusable. Of
+    "0912 345 678 / 0987 654 321" the first usable number is kept, with a warning."""
     raw = phone_digits(value)
+    parts = [p for p in _SEVERAL.split(raw) if p.strip()]
+    if len(parts) > 1:
+        for part in parts:
+            phone, _ = _one_phone(part)
+            if phone:
+                return phone, {
+                    "code": "several_phones",
+                    "column": "phone",
+                    "value": raw[:60],
+                    "message": f"Ô có nhiều số “{raw[:60]}”: chỉ nhập số đầu tiên hợp lệ.",
+                    "message_en": f"Several numbers “{raw[:60]}”: only the first valid one is kept.",
+                }
+    return _one_phone(raw)
+
+
+def _one_phone(raw: str) -> tuple[str | None, dict[str, Any] | None]:
     key = fold(raw)
     if key in ("", "-", "--"):
         return None, None
@@ -138,6 +158,9 @@ def parse_birth_year(value: Any) -> tuple[int | None, dict[str, Any] | None]:
         value = value.cached
     if isinstance(value, date):
         value = value.year
+    elif isinstance(value, int | float) and not isinstance(value, bool) and 3_000 < value < 60_000:
+        # A birth date typed in a date-formatted cell: the sheet holds Excel's day number.
+        value = (date(1899, 12, 30) + timedelta(days=int(value))).year
     text = cell_text(value)
     if not text:
         return None, None
