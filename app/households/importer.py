@@ -22,6 +22,8 @@ import io
 import json
 import re
 import uuid
+import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -559,12 +561,25 @@ def read_tables(
     budget = layout.RowBudget()
     tables: list[layout.SheetTable] = []
     skipped: list[dict[str, Any]] = []
-    for raw in read_sheets(content, filename):
-        table = layout.sheet_table(raw, column_map, budget)
-        if isinstance(table, str):
-            skipped.append({"sheet": raw.name, "reason": table})
-        else:
-            tables.append(table)
+    try:
+        for raw in read_sheets(content, filename):
+            table = layout.sheet_table(raw, column_map, budget)
+            if isinstance(table, str):
+                skipped.append({"sheet": raw.name, "reason": table})
+            else:
+                tables.append(table)
+    except (
+        ValueError,
+        LookupError,
+        OverflowError,
+        EOFError,
+        OSError,
+        RecursionError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as exc:
+        # Whatever else a corrupt file makes the readers throw: a clean 422, never a 500.
+        raise UnreadableFile(details={"reason": str(exc)[:200]}) from exc
     if not tables:
         if all(s["reason"] == "empty" for s in skipped):
             raise EmptyFile()
