@@ -43,6 +43,7 @@ OLD_MOBILE_PREFIXES = {
     "0188": "058",
     "0199": "059",
 }
+_OLD_WITHOUT_ZERO = {p[1:] for p in OLD_MOBILE_PREFIXES}
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
 _NO_VALUE = {"", "khong", "khong co", "chua co", "k", "ko", "kco", "khong co sdt", "-", "--", "x", "0", "none"}
 
@@ -51,7 +52,16 @@ def cell_text(value: Any) -> str:
     """A cell as NFC text: trimmed, spaces collapsed, invisible characters gone, 12.0 → "12"."""
     if isinstance(value, Formula):
         value = value.cached
-    if value is None or isinstance(value, bool):
+    if isinstance(value, str):
+        # Most cells are clean already: printable (no controls, no zero-width), trimmed, NFC.
+        if (
+            value.isprintable()
+            and "  " not in value
+            and value.strip() == value
+            and unicodedata.is_normalized("NFC", value)
+        ):
+            return value
+    elif value is None or isinstance(value, bool):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -88,6 +98,8 @@ def parse_phone(value: Any) -> tuple[str | None, dict[str, Any] | None]:
     """(E.164 phone, None), (None, None) for an empty cell, or (None, warning) when unusable. Of
     "0912 345 678 / 0987 654 321" the first usable number is kept, with a warning."""
     raw = phone_digits(value)
+    if raw.isdigit():
+        return _one_phone(raw)
     parts = [p for p in _SEVERAL.split(raw) if p.strip()]
     if len(parts) > 1:
         for part in parts:
@@ -104,7 +116,9 @@ def parse_phone(value: Any) -> tuple[str | None, dict[str, Any] | None]:
 
 
 def _one_phone(raw: str) -> tuple[str | None, dict[str, Any] | None]:
-    key = fold(raw)
+    if not raw:
+        return None, None
+    key = raw if raw.isdigit() else fold(raw)
     if key in ("", "-", "--"):
         return None, None
     if key in _NO_VALUE:
@@ -116,7 +130,7 @@ def _one_phone(raw: str) -> tuple[str | None, dict[str, Any] | None]:
         digits = "0" + digits[4:]
     elif digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
-    elif len(digits) == 10 and digits[:3] in {p[1:] for p in OLD_MOBILE_PREFIXES}:
+    elif len(digits) == 10 and digits[:3] in _OLD_WITHOUT_ZERO:
         digits = "0" + digits  # 1689123456: an old number typed as a number
     renumbered = False
     if len(digits) == 11 and digits[:4] in OLD_MOBILE_PREFIXES:
@@ -185,6 +199,8 @@ def parse_member_count(value: Any) -> tuple[int, dict[str, Any] | None]:
     text = cell_text(value)
     if not text:
         return 0, None
+    if text.isdigit() and int(text) <= MAX_MEMBERS:
+        return int(text), None
     m = _MEMBERS.match(fold(text))
     if m and int(m.group(1)) <= MAX_MEMBERS:
         return int(m.group(1)), None

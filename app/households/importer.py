@@ -162,6 +162,7 @@ class Row:
     household_id: uuid.UUID | None = None
     status: str = "new"  # new | duplicate | already_imported | error
     name_key: str = ""
+    _dup_key: tuple[int | str, str, str] | None = None
 
     @property
     def key(self) -> str:
@@ -174,7 +175,9 @@ class Row:
         return self.hamlet_id if self.hamlet_id is not None else "new:" + fold(self.hamlet_name)
 
     def dup_key(self) -> tuple[int | str, str, str]:
-        return (self.hamlet_key(), self.name_key, fold(self.address))
+        if self._dup_key is None or self._dup_key[0] != self.hamlet_key():
+            self._dup_key = (self.hamlet_key(), self.name_key, fold(self.address))
+        return self._dup_key
 
     def values(self) -> dict[str, Any]:
         return {
@@ -215,6 +218,7 @@ class Hamlets:
         self.by_id = {h.id: h for h in hamlets}
         self.by_code = {h.code.lower(): h for h in hamlets}
         self.by_name: dict[str, AdminUnit] = {}
+        self._seen: dict[str, AdminUnit | None] = {}  # the same few names on every row
         for h in hamlets:
             self.by_name[h.search_key] = h
         for h in hamlets:
@@ -229,10 +233,13 @@ class Hamlets:
         return self.by_code.get(key)
 
     def by_text(self, name: str) -> AdminUnit | None:
+        if name in self._seen:
+            return self._seen[name]
         key = fold(name)
-        if not key:
-            return None
-        return self.by_name.get(key) or self.by_name.get(_without_type(key))
+        found = (self.by_name.get(key) or self.by_name.get(_without_type(key))) if key else None
+        if len(self._seen) < 10_000:
+            self._seen[name] = found
+        return found
 
 
 _TYPE_KEYS = sorted({fold(t) for t in (*layout.HAMLET_TYPES, "khu")}, key=len, reverse=True)
