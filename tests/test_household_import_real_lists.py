@@ -335,3 +335,16 @@ def test_the_error_report_is_text_only_and_logged(client: TestClient, session: S
     session.expire_all()
     log = session.exec(select(ExportLog).where(ExportLog.kind == "household_import_errors")).one()
     assert (log.user_id, log.unit_id, log.row_count, log.personal_data) == (official.id, tree.commune.id, 1, True)
+
+
+def test_a_hamlet_column_headed_by_its_kind(client: TestClient, session: Session) -> None:
+    tree = make_tree(session)
+    official = make_user(session, "commune_official", unit=tree.commune)
+    session.commit()
+    headers = login(client, official.phone)
+    content = "Ấp,Họ tên chủ hộ\nThạnh Hòa,Hộ A\n3,Hộ B\nẤp 3,Hộ C\n".encode()
+    body = client.post(PREVIEW, files=_upload(content, "ho.csv"), headers=headers).json()
+    assert body["new_hamlets"] == ["Ấp Thạnh Hòa", "Ấp 3"]
+    content = "Khu vực,Họ tên chủ hộ\n1,Hộ A\n".encode()
+    body = client.post(PREVIEW, files=_upload(content, "ho.csv"), headers=headers).json()
+    assert body["rows"][0]["hamlet_id"] == tree.hamlet.id and body["new_hamlets"] == []

@@ -288,11 +288,20 @@ def sheet_hamlet(table: layout.SheetTable, hamlets: Hamlets) -> SheetHamlet | No
     return None
 
 
+def _hamlet_column_type(table: layout.SheetTable) -> str:
+    """ "Ấp" when the hamlet column is headed by a kind of hamlet ("Ấp", "Thôn", "Khóm"), else ""."""
+    i = table.columns.get("hamlet")
+    header = table.headers[i] if i is not None and i < len(table.headers) else ""
+    key = fold(header)
+    return values.place_name(header).capitalize() if key and key in _TYPE_KEYS and key != "khu" else ""
+
+
 def check_rows(tables: list[layout.SheetTable], hamlets: Hamlets) -> list[Row]:
     out: list[Row] = []
     for table in tables:
         columns = table.columns
         fallback = sheet_hamlet(table, hamlets)
+        column_type = _hamlet_column_type(table)
         for number, cells in table.rows:
             row = Row(sheet=table.name, sheet_index=table.index, row=number)
             row.head_name = values.person_name(_cell(cells, columns, "head_name"))
@@ -312,6 +321,10 @@ def check_rows(tables: list[layout.SheetTable], hamlets: Hamlets) -> list[Row]:
             else:
                 name = hamlet_name or (fallback.name if fallback else "")
                 hamlet = hamlets.by_text(name)
+                if hamlet is None and hamlet_name and column_type and not layout.looks_like_hamlet(name):
+                    # Under a column headed "Ấp", "Thạnh Hòa" and "3" are "Ấp Thạnh Hòa" and "Ấp 3".
+                    name = f"{column_type} {name}"
+                    hamlet = hamlets.by_text(name)
                 if hamlet is None and name:
                     row.hamlet_name, row.new_hamlet = values.place_name(name), True
                     row.warnings.append(
