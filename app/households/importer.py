@@ -746,6 +746,10 @@ def parse_selection(selection: str, rows: list[Row]) -> list[Row]:
 def create_new_hamlets(session: Session, *, commune: AdminUnit, rows: list[Row]) -> list[AdminUnit]:
     """The hamlets the chosen rows name but the commune lacks: created once, then every such row gets
     its hamlet and its household id."""
+    if not any(r.new_hamlet and r.hamlet_id is None for r in rows):
+        return []
+    # Two imports naming the same new hamlet at once: the second waits here, then finds it.
+    session.exec(select(AdminUnit.id).where(AdminUnit.id == commune.id).with_for_update()).all()
     existing = Hamlets(units_of(session, commune))
     created: list[AdminUnit] = []
     for r in rows:
