@@ -68,7 +68,7 @@ class FileTooLarge(Invalid):
 class TooManyRows(Invalid):
     status_code = 413
     code = "too_many_rows"
-    message_vi = f"Tệp có quá nhiều dòng (tối đa {MAX_DATA_ROWS:,} dòng dữ liệu)."
+    message_vi = f"Tệp có quá nhiều dòng (tối đa {MAX_DATA_ROWS:,} dòng dữ liệu).".replace(",", ".")
     message_en = f"The file has too many rows (at most {MAX_DATA_ROWS:,} data rows)."
 
 
