@@ -147,9 +147,31 @@ export interface paths {
         put?: never;
         /**
          * Commit
-         * @description `rows`: the row numbers chosen ("2,3,10-20"), or "new" for every row without a problem.
+         * @description `rows`: "new" for every row without a problem, and/or row numbers of the first sheet ("2,3,10-20"),
+         *     and/or rows of any sheet by the preview's `key` ("1:5", "1:10-20"). Hamlets the chosen rows name
+         *     but the commune lacks are created.
          */
         post: operations["commit_api_v1_households_import_commit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/import/errors.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Error Report
+         * @description The preview's rows with errors or warnings, and the skipped rows, as a workbook to fix the list.
+         */
+        post: operations["error_report_api_v1_households_import_errors_xlsx_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -165,7 +187,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Preview */
+        /**
+         * Preview
+         * @description Without `commune_id`, the commune is the one a "UBND XÃ …" title line names, else the user's own.
+         */
         post: operations["preview_api_v1_households_import_preview_post"];
         delete?: never;
         options?: never;
@@ -483,6 +508,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sync/outbox/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply
+         * @description Apply every change as the volunteer, through the push path: applying the file again answers
+         *     `duplicate` for all of them and changes nothing.
+         */
+        post: operations["apply_api_v1_sync_outbox_apply_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/outbox/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description What the file holds: whose phone, how many changes of each kind, which households, how many the
+         *     server already has. Nothing is written.
+         */
+        post: operations["preview_api_v1_sync_outbox_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/pull": {
         parameters: {
             query?: never;
@@ -774,8 +841,15 @@ export interface components {
             /** Hamlet Ids */
             hamlet_ids: number[];
         };
+        /** Body_apply_api_v1_sync_outbox_apply_post */
+        Body_apply_api_v1_sync_outbox_apply_post: {
+            /** File */
+            file: string;
+        };
         /** Body_commit_api_v1_households_import_commit_post */
         Body_commit_api_v1_households_import_commit_post: {
+            /** Column Map */
+            column_map?: string | null;
             /** File */
             file: string;
             /** Rows */
@@ -783,8 +857,22 @@ export interface components {
             /** Token */
             token?: string | null;
         };
+        /** Body_error_report_api_v1_households_import_errors_xlsx_post */
+        Body_error_report_api_v1_households_import_errors_xlsx_post: {
+            /** Column Map */
+            column_map?: string | null;
+            /** File */
+            file: string;
+        };
         /** Body_preview_api_v1_households_import_preview_post */
         Body_preview_api_v1_households_import_preview_post: {
+            /** Column Map */
+            column_map?: string | null;
+            /** File */
+            file: string;
+        };
+        /** Body_preview_api_v1_sync_outbox_preview_post */
+        Body_preview_api_v1_sync_outbox_preview_post: {
             /** File */
             file: string;
         };
@@ -983,6 +1071,13 @@ export interface components {
             target: components["schemas"]["Target"];
             totals: components["schemas"]["CoverageFigures"];
             unit: components["schemas"]["app__reports__schemas__UnitRef"];
+        };
+        /** CreatedHamlet */
+        CreatedHamlet: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
         };
         /** DayFigures */
         DayFigures: {
@@ -1212,6 +1307,8 @@ export interface components {
         ImportCommitOut: {
             /** Commune Id */
             commune_id: number;
+            /** Created Hamlets */
+            created_hamlets: components["schemas"]["CreatedHamlet"][];
             /** Inserted */
             inserted: number;
             /** Rows */
@@ -1225,8 +1322,12 @@ export interface components {
         ImportCommittedRow: {
             /** Household Id */
             household_id: string | null;
+            /** Key */
+            key: string;
             /** Row */
             row: number;
+            /** Sheet */
+            sheet: string;
             /** Status */
             status: string;
         };
@@ -1246,17 +1347,29 @@ export interface components {
             };
             /** Ignored Columns */
             ignored_columns: string[];
+            /** New Hamlets */
+            new_hamlets: string[];
             /** Rows */
             rows: components["schemas"]["ImportRowOut"][];
+            /** Sheets */
+            sheets: components["schemas"]["ImportSheet"][];
+            /** Skipped Rows */
+            skipped_rows: components["schemas"]["SkippedRow"][];
+            /** Skipped Sheets */
+            skipped_sheets: components["schemas"]["SkippedSheet"][];
             /** Token */
             token: string;
             /** Total Rows */
             total_rows: number;
+            /** Unmapped Columns */
+            unmapped_columns: components["schemas"]["UnmappedColumn"][];
         };
         /** ImportRowOut */
         ImportRowOut: {
             /** Address */
             address: string;
+            /** Birth Year */
+            birth_year: number | null;
             /** Errors */
             errors: {
                 [key: string]: string;
@@ -1269,18 +1382,37 @@ export interface components {
             head_name: string;
             /** Household Id */
             household_id: string | null;
+            /** Key */
+            key: string;
             /** Member Count */
             member_count: number;
+            /** New Hamlet */
+            new_hamlet: boolean;
+            /** Note */
+            note: string;
             /** Phone */
             phone: string | null;
             /** Row */
             row: number;
+            /** Sheet */
+            sheet: string;
             /** Status */
             status: string;
             /** Warnings */
             warnings: {
                 [key: string]: unknown;
             }[];
+        };
+        /** ImportSheet */
+        ImportSheet: {
+            /** Header Row */
+            header_row: number;
+            /** Index */
+            index: number;
+            /** Name */
+            name: string;
+            /** Rows */
+            rows: number;
         };
         /**
          * LabelOut
@@ -1445,6 +1577,77 @@ export interface components {
              */
             status: "applied" | "duplicate" | "retry" | "rejected";
         };
+        /** OutboxApplyOut */
+        OutboxApplyOut: {
+            /** Client Id */
+            client_id: string;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Last Seq */
+            last_seq: number;
+            /** Results */
+            results: components["schemas"]["MutationResult"][];
+            volunteer: components["schemas"]["OutboxVolunteer"];
+        };
+        /** OutboxHousehold */
+        OutboxHousehold: {
+            /** Address */
+            address: string | null;
+            /** Head Name */
+            head_name: string | null;
+            /**
+             * Household Id
+             * Format: uuid
+             */
+            household_id: string;
+            /** In File */
+            in_file: boolean;
+            /** Mutations */
+            mutations: number;
+        };
+        /** OutboxPreviewOut */
+        OutboxPreviewOut: {
+            /** Already Applied */
+            already_applied: number;
+            /** Client Id */
+            client_id: string;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Exported At */
+            exported_at: string | null;
+            /** Final Seq */
+            final_seq: number | null;
+            /** First Seq */
+            first_seq: number | null;
+            /** Household Count */
+            household_count: number;
+            /** Households */
+            households: components["schemas"]["OutboxHousehold"][];
+            /** Last Seq */
+            last_seq: number;
+            /** Schema Version */
+            schema_version: number;
+            /** To Apply */
+            to_apply: number;
+            /** Total */
+            total: number;
+            volunteer: components["schemas"]["OutboxVolunteer"];
+        };
+        /** OutboxVolunteer */
+        OutboxVolunteer: {
+            /** Full Name */
+            full_name: string;
+            /** Id */
+            id: number;
+            /** Phone */
+            phone: string;
+            /** Role */
+            role: string;
+        };
         /** PasswordChangeIn */
         PasswordChangeIn: {
             /** Current Password */
@@ -1604,6 +1807,24 @@ export interface components {
             national_label_vi: string;
             /** Position */
             position: number;
+        };
+        /** SkippedRow */
+        SkippedRow: {
+            /** Reason */
+            reason: string;
+            /** Row */
+            row: number;
+            /** Sheet */
+            sheet: string;
+            /** Text */
+            text: string;
+        };
+        /** SkippedSheet */
+        SkippedSheet: {
+            /** Reason */
+            reason: string;
+            /** Sheet */
+            sheet: string;
         };
         /**
          * Target
@@ -1860,6 +2081,15 @@ export interface components {
             valid_from: string | null;
             /** Valid To */
             valid_to: string | null;
+        };
+        /** UnmappedColumn */
+        UnmappedColumn: {
+            /** Column */
+            column: string;
+            /** Header */
+            header: string;
+            /** Sheet */
+            sheet: string;
         };
         /** UserCreatedOut */
         UserCreatedOut: {
@@ -3388,6 +3618,129 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ImportCommitOut"];
                 };
+            };
+            /** @description Bad request (malformed JSON, an unsupported client) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Outside the caller's area or role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Method not allowed (the `Allow` header lists the allowed ones) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the stored data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid data: `details` lists each field and what is wrong */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The app is too old for this server */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is busy: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    error_report_api_v1_households_import_errors_xlsx_post: {
+        parameters: {
+            query?: {
+                commune_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_error_report_api_v1_households_import_errors_xlsx_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request (malformed JSON, an unsupported client) */
             400: {
@@ -5974,6 +6327,252 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an unsupported client) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Outside the caller's area or role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Method not allowed (the `Allow` header lists the allowed ones) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the stored data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid data: `details` lists each field and what is wrong */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The app is too old for this server */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is busy: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    apply_api_v1_sync_outbox_apply_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_apply_api_v1_sync_outbox_apply_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxApplyOut"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an unsupported client) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Outside the caller's area or role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Method not allowed (the `Allow` header lists the allowed ones) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the stored data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid data: `details` lists each field and what is wrong */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The app is too old for this server */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is busy: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    preview_api_v1_sync_outbox_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_preview_api_v1_sync_outbox_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPreviewOut"];
                 };
             };
             /** @description Bad request (malformed JSON, an unsupported client) */
