@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from app.auth.phone import normalize_phone
 from app.auth.security import InvalidToken, create_token, decode_token, hash_password, verify_password
 from app.config import get_settings
-from app.errors import AppError, Unauthorized
+from app.errors import AppError, Forbidden, Unauthorized
 from app.models import AdminUnit, LoginThrottle, Team, TeamMember, User, VolunteerArea
 from app.models.base import utcnow
 
@@ -17,6 +17,12 @@ class WrongCredentials(Unauthorized):
     code = "wrong_credentials"
     message_vi = "Số điện thoại hoặc mật khẩu không đúng."
     message_en = "Wrong phone number or password."
+
+
+class AccountDeactivated(Forbidden):
+    code = "account_deactivated"
+    message_vi = "Tài khoản đã bị vô hiệu hoá. Liên hệ cán bộ xã để được hỗ trợ."
+    message_en = "This account has been deactivated. Contact your commune official."
 
 
 class TooManyAttempts(AppError):
@@ -71,7 +77,8 @@ def authenticate(session: Session, *, phone: str, password: str) -> User:
     if not verify_password(password, user.password_hash if user else None) or user is None:
         raise WrongCredentials(details={"phone": e164})
     if not user.is_active:
-        raise WrongCredentials(details={"phone": e164})
+        # The right password on a deactivated account: say why, so the phone can tell its owner.
+        raise AccountDeactivated()
     throttle = session.get(LoginThrottle, e164)
     if throttle is not None:
         session.delete(throttle)
@@ -91,8 +98,10 @@ def tokens_for(user: User) -> dict[str, object]:
 def refresh(session: Session, *, refresh_token: str) -> User:
     claims = decode_token(refresh_token, "refresh")
     user = session.get(User, int(claims["sub"]))
-    if user is None or not user.is_active:
+    if user is None:
         raise InvalidToken()
+    if not user.is_active:
+        raise AccountDeactivated()
     return user
 
 

@@ -21,6 +21,7 @@ import { VisitForm } from './views/VisitForm';
 import { AddHousehold } from './views/AddHousehold';
 import { SyncStatus } from './views/SyncStatus';
 import { Team } from './views/Team';
+import { ChangePassword } from './views/ChangePassword';
 
 const LOCAL_ONLY_META = ['session', 'me', 'cursor', 'pull_progress', 'initial_sync_done', 'last_synced_at', 'client_id', 'next_seq', 'outbox_owner', 'visits_saved'];
 
@@ -42,7 +43,18 @@ function LazyDashboard(props: DashboardProps) {
   return View ? <View {...props} /> : <main class="page">{t('dashboard_loading')}</main>;
 }
 
-// Officials read reports; they do not walk hamlets, so they get the dashboard and no sync of households.
+type AdminProps = { onLogout: () => void };
+
+/** The administration screens: their own chunk, loaded only when an official or an admin opens them. */
+function LazyAdmin(props: AdminProps) {
+  const [View, setView] = useState<ComponentType<AdminProps> | null>(null);
+  useEffect(() => {
+    void import('./admin/admin').then((m) => setView(() => m.default));
+  }, []);
+  return View ? <View {...props} /> : <main class="page">{t('admin_loading')}</main>;
+}
+
+// Officials read reports and manage; they do not walk hamlets, so they get no sync of households.
 const OFFICIAL_ROLES = ['commune_official', 'district_official', 'province_official', 'admin'];
 const isOfficial = (role: string | undefined) => !!role && OFFICIAL_ROLES.includes(role);
 
@@ -61,10 +73,11 @@ export function App() {
 
   const usable = !!session && session.refresh_expires_at > Date.now() && !relogin;
   const official = isOfficial(session?.user.role);
+  const mustChange = !!session?.user.must_change_password;
   useEffect(() => {
-    if (!usable || official) return;
+    if (!usable || official || mustChange) return;
     return startTriggers(engine);
-  }, [usable, official]);
+  }, [usable, official, mustChange]);
 
   // Warn before closing the page with unsynced data.
   useEffect(() => {
@@ -89,7 +102,9 @@ export function App() {
           onLogin={(s) => {
             setSession(s);
             setRelogin(false);
-            if (!isOfficial(s.user.role)) void engine.sync(true);
+            // A team leader's home is the team's progress; the walk list is one tap away.
+            if (s.user.role === 'team_leader') location.hash = '#/team';
+            if (!isOfficial(s.user.role) && !s.user.must_change_password) void engine.sync(true);
           }}
         />
         {update && <UpdatePrompt apply={update} />}
@@ -97,20 +112,44 @@ export function App() {
     );
   }
 
+  if (mustChange) {
+    return (
+      <ChangePassword
+        session={session}
+        onDone={(s) => {
+          setSession(s);
+          if (!isOfficial(s.user.role)) void engine.sync(true);
+        }}
+      />
+    );
+  }
+
   if (official) {
+    const logout = async () => {
+      await logoutAndForget();
+      setSession(null);
+    };
+    // An admin has no unit to report on: their home is the administration; officials start on the dashboard.
+    const admin = session.user.role === 'admin';
+    const manage = route.name === 'admin' || (admin && route.name !== 'dashboard');
     return (
       <>
         <header class="topbar">
-          <a href="#/dashboard" class="brand">
-            {t('app_name')}
-          </a>
+          <nav class="topnav" aria-label={t('app_name')}>
+            <a href={admin ? '#/admin' : '#/dashboard'} class="brand">
+              {t('app_name')}
+            </a>
+            {!admin && (
+              <a href="#/dashboard" aria-current={!manage ? 'page' : undefined}>
+                {t('nav_reports')}
+              </a>
+            )}
+            <a href="#/admin" aria-current={manage ? 'page' : undefined} data-testid="nav-manage">
+              {t('nav_manage')}
+            </a>
+          </nav>
         </header>
-        <LazyDashboard
-          onLogout={async () => {
-            await logoutAndForget();
-            setSession(null);
-          }}
-        />
+        {manage ? <LazyAdmin onLogout={logout} /> : <LazyDashboard onLogout={logout} />}
         {update && <UpdatePrompt apply={update} />}
       </>
     );
@@ -166,6 +205,11 @@ export function App() {
           <button type="button" class="primary" onClick={() => setRelogin(true)}>
             {t('login_button')}
           </button>
+        </p>
+      )}
+      {sync.problem === 'deactivated' && (
+        <p class="notice bad banner" role="alert" data-testid="deactivated">
+          {t('problem_deactivated')}
         </p>
       )}
       {sync.problem === 'update_required' && (

@@ -37,7 +37,7 @@ def test_volunteer_screens_have_no_serious_accessibility_issue(server, open_brow
     page.get_by_test_id("log-visit").click()
     page.get_by_role("button", name="Gặp được").click()
     problems["visit form"] = serious_violations(page)
-    page.get_by_role("button", name="Huỷ").click()
+    page.get_by_role("button", name="Hủy").click()
     page.get_by_test_id("nav-sync").click()
     problems["sync"] = serious_violations(page)
     page.get_by_label("Ngôn ngữ").select_option("en")

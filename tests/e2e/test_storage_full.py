@@ -37,6 +37,6 @@ def test_full_storage_is_reported_and_nothing_is_lost(server, open_browser):  # 
     # After a reload (space freed), the earlier visit is still there and nothing half-saved appeared.
     page.reload()
     pwa.expect_pending(page, 1)
-    page.get_by_role("button", name="Huỷ").click()  # the reload reopened the form; leave it
+    page.get_by_role("button", name="Hủy").click()  # the reload reopened the form; leave it
     expect(page.get_by_role("heading", name="Lê Văn Cường")).to_be_visible()
     expect(page.get_by_test_id("visit-history").locator("li")).to_have_count(0)

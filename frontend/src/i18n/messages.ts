@@ -27,6 +27,10 @@ export const MESSAGES = {
   problem_update_required: ['Ứng dụng đã cũ. Hãy tải lại để cập nhật.', 'This app version is too old. Reload to update.'],
   problem_forbidden: ['Máy chủ từ chối thiết bị này. Hãy xuất dữ liệu và báo tổ trưởng.', 'The server refused this device. Export your data and tell your team leader.'],
   problem_stalled: ['Máy chủ chưa nhận dữ liệu theo thứ tự. Sẽ thử lại.', 'The server did not accept the queue order. Will retry.'],
+  problem_deactivated: [
+    'Tài khoản của bạn đã bị vô hiệu hoá nên máy này ngừng đồng bộ. Dữ liệu chưa gửi vẫn được giữ: hãy xuất dữ liệu và liên hệ cán bộ xã.',
+    'Your account has been deactivated, so this phone stopped syncing. Unsent data is kept: export it and contact your commune official.',
+  ],
   next_try: ['Thử lại lúc', 'Next try at'],
   reload: ['Tải lại', 'Reload'],
   first_sync: ['Đang tải dữ liệu địa bàn', 'Downloading your area'],
@@ -71,7 +75,7 @@ export const MESSAGES = {
   sex_other: ['Khác', 'Other'],
   sex_unknown: ['Không rõ', 'Not given'],
   save: ['Lưu', 'Save'],
-  cancel: ['Huỷ', 'Cancel'],
+  cancel: ['Hủy', 'Cancel'],
   back: ['Quay lại', 'Back'],
   history: ['Lịch sử thăm', 'Visit history'],
   no_visits: ['Chưa có lượt thăm.', 'No visits yet.'],
@@ -147,6 +151,18 @@ export const MESSAGES = {
   update_reload: ['Tải lại', 'Reload'],
   later: ['Để sau', 'Later'],
   unload_warning: ['Còn dữ liệu chưa đồng bộ.', 'There is unsynced data.'],
+  // first login, navigation by role
+  change_password_title: ['Đổi mật khẩu', 'Change your password'],
+  change_password_intro: ['Bạn đang dùng mật khẩu tạm do cán bộ cấp. Hãy đặt mật khẩu mới của riêng bạn trước khi tiếp tục.', 'You are using a temporary password from an official. Choose your own new password before going on.'],
+  current_password: ['Mật khẩu hiện tại (mật khẩu tạm)', 'Current (temporary) password'],
+  new_password: ['Mật khẩu mới (ít nhất 8 ký tự)', 'New password (at least 8 characters)'],
+  new_password_again: ['Nhập lại mật khẩu mới', 'New password again'],
+  passwords_differ: ['Hai lần nhập mật khẩu mới không giống nhau.', 'The two new passwords differ.'],
+  password_too_short: ['Mật khẩu mới cần ít nhất 8 ký tự.', 'The new password needs at least 8 characters.'],
+  password_changed: ['Đã đổi mật khẩu.', 'Password changed.'],
+  nav_reports: ['Báo cáo', 'Reports'],
+  nav_manage: ['Quản lý', 'Manage'],
+  admin_loading: ['Đang tải màn hình quản lý…', 'Loading administration…'],
   dashboard_loading: ['Đang tải bảng điều khiển…', 'Loading the dashboard…'],
 } as const;
 

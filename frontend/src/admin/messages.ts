@@ -1,0 +1,215 @@
+// The administration screens' strings, Vietnamese first. They live in the admin chunk, never in the
+// volunteer bundle; the language is the app's (i18n/locale).
+import { locale } from '../i18n';
+
+const MESSAGES = {
+  title: ['Quản lý', 'Administration'],
+  logout: ['Đăng xuất', 'Log out'],
+  language: ['English', 'Tiếng Việt'],
+  loading: ['Đang tải…', 'Loading…'],
+  error: ['Lỗi: {message}', 'Error: {message}'],
+  retry: ['Thử lại', 'Retry'],
+  save: ['Lưu', 'Save'],
+  cancel: ['Hủy', 'Cancel'],
+  add: ['Thêm', 'Add'],
+  close: ['Đóng', 'Close'],
+  edit: ['Sửa', 'Edit'],
+  search: ['Tìm', 'Search'],
+  saved: ['Đã lưu.', 'Saved.'],
+  yes: ['Có', 'Yes'],
+  no_results: ['Không có mục nào.', 'Nothing here yet.'],
+  // home and the unit tree
+  home_admin: ['Trang quản trị', 'Administration home'],
+  home_intro: ['Chọn đơn vị để quản lý thôn/ấp, người dùng, tổ, chiến dịch và danh sách hộ.', 'Choose a unit to manage its hamlets, people, teams, campaigns and household list.'],
+  units: ['Đơn vị hành chính', 'Administrative units'],
+  officials: ['Cán bộ và quản trị viên', 'Officials and administrators'],
+  campaigns_all: ['Chiến dịch', 'Campaigns'],
+  no_unit: ['Tài khoản này chưa được gán đơn vị. Quản trị viên gán đơn vị ở mục Người dùng.', 'This account has no unit. An administrator assigns one under People.'],
+  children: ['{n} đơn vị trực thuộc', '{n} units below'],
+  open: ['Mở', 'Open'],
+  // tabs
+  tab_units: ['Đơn vị', 'Units'],
+  tab_hamlets: ['Thôn/ấp', 'Hamlets'],
+  tab_people: ['Người dùng', 'People'],
+  tab_teams: ['Tổ', 'Teams'],
+  tab_campaigns: ['Chiến dịch', 'Campaigns'],
+  tab_import: ['Nhập hộ', 'Import'],
+  tab_skills: ['Kỹ năng', 'Skills'],
+  tab_outbox: ['Tệp từ máy', 'Phone file'],
+  // hamlets
+  hamlets_title: ['Thôn/ấp của {unit}', 'Hamlets of {unit}'],
+  hamlet_name: ['Tên thôn/ấp', 'Hamlet name'],
+  add_hamlet: ['Thêm thôn/ấp', 'Add a hamlet'],
+  hamlet_added: ['Đã thêm {name}.', 'Added {name}.'],
+  hamlet_counts: ['{households} hộ · {volunteers} tổ viên · {teams} tổ', '{households} households · {volunteers} volunteers · {teams} teams'],
+  hamlet_inactive: ['Ngừng sử dụng', 'Not in use'],
+  rename: ['Đổi tên', 'Rename'],
+  merge: ['Gộp vào…', 'Merge into…'],
+  merge_into: ['Gộp {name} vào thôn/ấp', 'Merge {name} into'],
+  merge_confirm: ['Chuyển toàn bộ hộ, tổ viên và tổ của {from} sang {to}? {from} sẽ ngừng sử dụng.', 'Move every household, volunteer and team of {from} to {to}? {from} will no longer be used.'],
+  merged: ['Đã gộp: {households} hộ, {volunteers} tổ viên, {teams} tổ chuyển sang {to}.', 'Merged: {households} households, {volunteers} volunteers, {teams} teams moved to {to}.'],
+  deactivate_hamlet: ['Ngừng sử dụng', 'Deactivate'],
+  deactivate_hamlet_confirm: ['Ngừng sử dụng {name}? Thôn/ấp không bị xóa: hộ, lượt thăm và báo cáo vẫn giữ nguyên.', 'Stop using {name}? It is not deleted: households, visits and reports stay.'],
+  reactivate: ['Dùng lại', 'Reactivate'],
+  choose: ['— Chọn —', '— Choose —'],
+  // people
+  people_title: ['Người dùng ứng dụng — {unit}', 'People who use the app — {unit}'],
+  search_people: ['Tìm theo tên hoặc số điện thoại', 'Search by name or phone'],
+  add_person: ['Tạo tài khoản', 'Create an account'],
+  phone: ['Số điện thoại (dùng để đăng nhập)', 'Phone (the login)'],
+  full_name: ['Họ và tên', 'Full name'],
+  role: ['Vai trò', 'Role'],
+  role_volunteer: ['Tổ viên', 'Volunteer'],
+  role_team_leader: ['Tổ trưởng', 'Team leader'],
+  role_commune_official: ['Cán bộ xã', 'Commune official'],
+  role_district_official: ['Cán bộ huyện', 'District official'],
+  role_province_official: ['Cán bộ tỉnh', 'Province official'],
+  role_admin: ['Quản trị viên', 'Administrator'],
+  hamlets_assigned: ['Thôn/ấp phụ trách', 'Hamlets assigned'],
+  no_hamlets: ['chưa giao thôn/ấp', 'no hamlet yet'],
+  temporary_title: ['Mật khẩu tạm của {name}', 'Temporary password of {name}'],
+  temporary_help: ['Chỉ hiện một lần. Đọc cho người dùng hoặc gửi qua tin nhắn; lần đăng nhập đầu họ phải đổi mật khẩu.', 'Shown only once. Read it out or send it in a message; at first login they must change it.'],
+  copy: ['Sao chép', 'Copy'],
+  copied: ['Đã sao chép.', 'Copied.'],
+  copy_message: ['Từng Nhà — đăng nhập bằng số {phone}, mật khẩu tạm: {password}', 'Từng Nhà — log in with {phone}, temporary password: {password}'],
+  reset_password: ['Cấp lại mật khẩu', 'Reset password'],
+  reset_confirm: ['Cấp mật khẩu tạm mới cho {name}? Mật khẩu cũ sẽ không dùng được nữa.', 'Give {name} a new temporary password? The old one stops working.'],
+  deactivate: ['Vô hiệu hoá', 'Deactivate'],
+  deactivate_confirm: ['Vô hiệu hoá {name}? Máy của họ sẽ ngừng đồng bộ; các lượt thăm đã ghi vẫn được giữ.', 'Deactivate {name}? Their phone stops syncing; the visits they logged stay.'],
+  deactivated: ['Đã vô hiệu hoá', 'Deactivated'],
+  must_change: ['chưa đổi mật khẩu tạm', 'temporary password not changed yet'],
+  edit_hamlets: ['Giao thôn/ấp', 'Assign hamlets'],
+  total_people: ['{n} người', '{n} people'],
+  // teams
+  teams_title: ['Tổ Công nghệ số cộng đồng — {unit}', 'Community digital technology teams — {unit}'],
+  team_name: ['Tên tổ', 'Team name'],
+  team_covers: ['Địa bàn của tổ', 'Area the team covers'],
+  whole_commune: ['Cả xã ({name})', 'The whole commune ({name})'],
+  add_team: ['Lập tổ', 'Create a team'],
+  members: ['Thành viên', 'Members'],
+  member_count: ['{n} thành viên', '{n} members'],
+  add_member: ['Thêm thành viên', 'Add a member'],
+  remove: ['Bỏ khỏi tổ', 'Remove'],
+  make_leader: ['Chọn làm tổ trưởng', 'Make leader'],
+  team_role_leader: ['Tổ trưởng', 'Leader'],
+  team_role_deputy: ['Tổ phó', 'Deputy'],
+  team_role_member: ['Tổ viên', 'Member'],
+  leader_needs_role: ['Muốn làm tổ trưởng, tài khoản phải có vai trò Tổ trưởng (sửa ở mục Người dùng).', 'To lead, the account needs the Team leader role (see People).'],
+  // campaigns
+  campaigns_title: ['Chiến dịch — {unit}', 'Campaigns — {unit}'],
+  add_campaign: ['Tạo chiến dịch', 'Create a campaign'],
+  edit_campaign: ['Sửa chiến dịch', 'Edit the campaign'],
+  campaign_name: ['Tên chiến dịch', 'Campaign name'],
+  starts_on: ['Ngày bắt đầu (dd/mm/yyyy)', 'Start date (dd/mm/yyyy)'],
+  ends_on: ['Ngày kết thúc (dd/mm/yyyy)', 'End date (dd/mm/yyyy)'],
+  bad_date: ['Ngày "{value}" không đúng dạng dd/mm/yyyy.', 'The date "{value}" is not dd/mm/yyyy.'],
+  threshold: ['Hộ đạt khi có', 'A household is covered with'],
+  threshold_1: ['1 người thành thạo đủ 5 kỹ năng', '1 person proficient in all 5 skills'],
+  threshold_2: ['2 người thành thạo đủ 5 kỹ năng', '2 people proficient in all 5 skills'],
+  taking_part: ['Đơn vị tham gia (bỏ trống: tất cả)', 'Units taking part (none ticked: all)'],
+  state_running: ['Đang diễn ra', 'Running'],
+  state_upcoming: ['Sắp diễn ra', 'Upcoming'],
+  state_ended: ['Đã kết thúc', 'Ended'],
+  close_campaign: ['Kết thúc hôm nay', 'Close today'],
+  close_confirm: ['Kết thúc chiến dịch "{name}" hôm nay? Lượt thăm đã ghi vẫn được tính.', 'Close "{name}" today? Visits logged so far still count.'],
+  // skills
+  skills_title: ['Kỹ năng và mốc — {unit}', 'Skills and milestones — {unit}'],
+  skills_help: ['Bốn kỹ năng do Bộ quy định; tỉnh đặt tên cho kỹ năng 5 (nền tảng số của tỉnh). Mốc ngừng dùng vẫn ở trong lịch sử và báo cáo.', 'Four skills are worded nationally; the province names skill 5 (its platform). Retired milestones stay in history and reports.'],
+  skills_read_only: ['Chỉ cán bộ tỉnh và quản trị viên sửa được danh mục này.', 'Only province officials and administrators change this catalogue.'],
+  skill_label_vi: ['Tên tiếng Việt', 'Vietnamese name'],
+  skill_label_en: ['Tên tiếng Anh', 'English name'],
+  national: ['toàn quốc', 'national'],
+  provincial: ['của tỉnh', 'provincial'],
+  milestones: ['Mốc', 'Milestones'],
+  add_milestone: ['Thêm mốc', 'Add a milestone'],
+  retire: ['Ngừng dùng', 'Retire'],
+  retired: ['Đã ngừng dùng', 'Retired'],
+  restore: ['Dùng lại', 'Restore'],
+  // import wizard
+  import_title: ['Nhập danh sách hộ từ Excel', 'Import the household list from Excel'],
+  import_step_file: ['1. Chọn tệp', '1. Choose the file'],
+  import_step_preview: ['2. Kiểm tra', '2. Check'],
+  import_step_done: ['3. Kết quả', '3. Result'],
+  import_commune: ['Xã/phường nhận danh sách: {name}', 'Commune receiving the list: {name}'],
+  import_commune_from_file: ['Để tệp tự ghi xã/phường (dòng "UBND XÃ …")', 'Let the file name the commune ("UBND XÃ …" line)'],
+  import_file: ['Tệp .xlsx hoặc .csv', 'An .xlsx or .csv file'],
+  import_help: ['Tệp có thể giữ nguyên như đang dùng: dòng tiêu đề, mỗi thôn/ấp một trang tính, dòng "Tổng cộng" đều được nhận ra.', 'Keep the file as it is: title rows, one sheet per hamlet and "Tổng cộng" rows are recognised.'],
+  template: ['Tải tệp mẫu', 'Download the template'],
+  preview: ['Xem trước', 'Preview'],
+  previewing: ['Đang đọc tệp…', 'Reading the file…'],
+  counts_total: ['{n} dòng', '{n} rows'],
+  status_new: ['Mới', 'New'],
+  status_duplicate: ['Trùng trong tệp', 'Duplicate in the file'],
+  status_already_imported: ['Đã có trong ứng dụng', 'Already in the app'],
+  status_error: ['Lỗi', 'Error'],
+  filter_all: ['Tất cả', 'All'],
+  filter_warnings: ['Có cảnh báo', 'With warnings'],
+  col_row: ['Dòng', 'Row'],
+  col_sheet: ['Trang', 'Sheet'],
+  col_hamlet: ['Thôn/ấp', 'Hamlet'],
+  col_head: ['Chủ hộ', 'Head of household'],
+  col_address: ['Địa chỉ', 'Address'],
+  col_phone: ['Điện thoại', 'Phone'],
+  col_members: ['Số khẩu', 'Members'],
+  col_status: ['Trạng thái', 'Status'],
+  col_notes: ['Cảnh báo / lỗi', 'Warnings / errors'],
+  import_row: ['Nhập dòng {row}', 'Import row {row}'],
+  selected: ['Đã chọn {n} dòng để nhập', '{n} rows selected'],
+  select_all_new: ['Chọn mọi dòng mới', 'Select every new row'],
+  select_none: ['Bỏ chọn hết', 'Select none'],
+  unmapped: ['Cột chưa dùng — chọn nội dung để không bỏ sót:', 'Columns not used yet — choose what they hold so nothing is dropped:'],
+  map_ignore: ['Bỏ qua cột này', 'Ignore this column'],
+  field_head_name: ['Tên chủ hộ', 'Head of household'],
+  field_address: ['Địa chỉ', 'Address'],
+  field_phone: ['Điện thoại', 'Phone'],
+  field_member_count: ['Số nhân khẩu', 'Members'],
+  field_hamlet: ['Thôn/ấp', 'Hamlet'],
+  field_birth_year: ['Năm sinh', 'Birth year'],
+  field_note: ['Ghi chú', 'Notes'],
+  apply_mapping: ['Xem lại với cột đã chọn', 'Preview again with these columns'],
+  skipped_rows: ['Dòng bỏ qua (trống, tổng cộng…): {n}', 'Rows skipped (blank, totals…): {n}'],
+  new_hamlets: ['Thôn/ấp mới sẽ được tạo khi nhập: {names}', 'New hamlets created on import: {names}'],
+  ignored_columns: ['Cột không dùng: {names}', 'Columns not used: {names}'],
+  commit: ['Nhập {n} hộ', 'Import {n} households'],
+  committing: ['Đang nhập…', 'Importing…'],
+  import_done: ['Đã nhập {inserted} hộ mới; {unchanged} hộ đã có, không đổi.', 'Imported {inserted} new households; {unchanged} were already there, unchanged.'],
+  error_report: ['Tải báo cáo lỗi (.xlsx)', 'Download the error report (.xlsx)'],
+  import_again: ['Nhập tệp khác', 'Import another file'],
+  // phone outbox
+  outbox_title: ['Nạp tệp dữ liệu từ điện thoại', "Load a phone's exported file"],
+  outbox_help: ['Khi máy của tổ viên không đồng bộ được, họ xuất tệp JSON ở mục Đồng bộ và gửi cho cán bộ xã. Nạp tệp ở đây: mỗi thay đổi chỉ được ghi một lần.', 'When a phone cannot sync, the volunteer exports a JSON file from the Sync page. Load it here: each change is applied once.'],
+  outbox_file: ['Tệp .json xuất từ điện thoại', 'The .json file from the phone'],
+  outbox_summary: ['Tệp của {phone}, xuất lúc {at}: {n} thay đổi.', 'File of {phone}, exported at {at}: {n} changes.'],
+  apply: ['Ghi vào hệ thống', 'Apply'],
+  outbox_applied: ['Đã xử lý: {applied} ghi mới, {duplicate} đã có, {rejected} bị từ chối.', 'Done: {applied} applied, {duplicate} already there, {rejected} refused.'],
+  kind_household: ['Hộ', 'Household'],
+  kind_person: ['Người', 'Person'],
+  kind_visit: ['Lượt thăm', 'Visit'],
+} as const;
+
+export type AdminKey = keyof typeof MESSAGES;
+
+export function a(key: AdminKey, params: Record<string, string | number> = {}): string {
+  const text: string = MESSAGES[key][locale() === 'vi' ? 0 : 1];
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+}
+
+/** dd/mm/yyyy from an ISO date. */
+export function day(iso: string): string {
+  const [y, m, dd] = iso.slice(0, 10).split('-');
+  return `${dd}/${m}/${y}`;
+}
+
+/** An ISO date from dd/mm/yyyy (also d/m/yyyy, with . or -); null when it is not a real date. */
+export function parseDay(text: string): string | null {
+  const m = /^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$/.exec(text);
+  if (!m) return null;
+  const [dd, mm, yyyy] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(yyyy, mm - 1, dd));
+  if (date.getUTCFullYear() !== yyyy || date.getUTCMonth() !== mm - 1 || date.getUTCDate() !== dd) return null;
+  return `${yyyy}-${String(mm).padStart(2, '0')}-${String(dd).padStart(2, '0')}`;
+}
+
+export function num(n: number): string {
+  return n.toLocaleString(locale() === 'vi' ? 'vi-VN' : 'en-GB');
+}
