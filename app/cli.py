@@ -165,7 +165,7 @@ def import_households(
             result = importer.analyse(session, commune=unit, content=file.read_bytes(), filename=file.name)
             for r in result.rows:
                 for problem in r.errors + r.warnings:
-                    typer.echo(f"dòng {r.row}: {problem['message']}", err=True)
+                    typer.echo(f"{r.sheet or ''} dòng {r.row}: {problem['message']}".lstrip(), err=True)
             counts = result.counts()
             typer.echo(
                 f"{len(result.rows)} dòng: mới {counts['new']}, có thể trùng {counts['duplicate']}, "

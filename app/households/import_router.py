@@ -1,6 +1,7 @@
 """Household import: template, preview, commit. The file is sent to both preview and commit: nothing
 is kept on the server between them, and the preview's token tells commit it is the same file."""
 
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -9,22 +10,53 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.deps import ScopeDep, SessionDep
-from app.households import importer
+from app.households import import_layout as layout
+from app.households import import_report, importer
 from app.models import AdminUnit
 
 
 class ImportRowOut(BaseModel):
+    key: str  # "<sheet index>:<row>", what commit's `rows` accepts
+    sheet: str
     row: int
     hamlet_id: int | None
     hamlet_name: str
+    new_hamlet: bool  # the hamlet is created on commit
     address: str
     head_name: str
     phone: str | None
     member_count: int
+    birth_year: int | None
+    note: str
     household_id: uuid.UUID | None
     status: str  # new | duplicate | already_imported | error
     errors: list[dict[str, str]]
     warnings: list[dict[str, Any]]
+
+
+class UnmappedColumn(BaseModel):
+    sheet: str
+    column: str  # its letter: "G"
+    header: str  # "" for a column with values but no header
+
+
+class SkippedRow(BaseModel):
+    sheet: str
+    row: int
+    reason: str  # blank | total | formula | column_numbers | header | no_data
+    text: str
+
+
+class SkippedSheet(BaseModel):
+    sheet: str
+    reason: str  # empty | no_header
+
+
+class ImportSheet(BaseModel):
+    index: int
+    name: str
+    header_row: int
+    rows: int
 
 
 class ImportPreviewOut(BaseModel):
@@ -35,13 +67,25 @@ class ImportPreviewOut(BaseModel):
     counts: dict[str, int]
     columns: dict[str, bool]
     ignored_columns: list[str]
+    unmapped_columns: list[UnmappedColumn]
+    skipped_rows: list[SkippedRow]
+    skipped_sheets: list[SkippedSheet]
+    new_hamlets: list[str]
+    sheets: list[ImportSheet]
     rows: list[ImportRowOut]
 
 
 class ImportCommittedRow(BaseModel):
+    key: str
+    sheet: str
     row: int
     household_id: uuid.UUID | None
     status: str  # inserted | unchanged
+
+
+class CreatedHamlet(BaseModel):
+    id: int
+    name: str
 
 
 class ImportCommitOut(BaseModel):
@@ -49,12 +93,25 @@ class ImportCommitOut(BaseModel):
     commune_id: int
     inserted: int
     unchanged: int
+    created_hamlets: list[CreatedHamlet]
     rows: list[ImportCommittedRow]
 
 
 router = APIRouter(prefix="/households/import", tags=["households"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CommuneId = Annotated[int | None, Query(ge=1)]
+CommuneId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+# {"header text": "field"}: how the user mapped the columns the importer did not know (see FIELDS).
+ColumnMap = Annotated[str | None, Form(max_length=20_000)]
+
+
+def _column_map(raw: str | None) -> dict[str, str]:
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise layout.BadColumnMap() from exc
+    return layout.parse_column_map(data)
 
 
 def _read(upload: UploadFile) -> bytes:
@@ -94,9 +151,11 @@ def preview(
     session: SessionDep,
     scope: ScopeDep,
     file: Annotated[UploadFile, File()],
+    column_map: ColumnMap = None,
     commune_id: CommuneId = None,
     only_problems: bool = False,
 ) -> dict[str, Any]:
+    """Without `commune_id`, the commune is the one a "UBND XÃ …" title line names, else the user's own."""
     return importer.preview(
         session,
         scope=scope,
@@ -104,7 +163,29 @@ def preview(
         content=_read(file),
         filename=file.filename or "",
         only_problems=only_problems,
+        column_map=_column_map(column_map),
     )
+
+
+@router.post("/errors.xlsx", response_class=Response)
+def error_report(
+    session: SessionDep,
+    scope: ScopeDep,
+    file: Annotated[UploadFile, File()],
+    column_map: ColumnMap = None,
+    commune_id: CommuneId = None,
+) -> Response:
+    """The preview's rows with errors or warnings, and the skipped rows, as a workbook to fix the list."""
+    result = importer.analyse(
+        session,
+        scope=scope,
+        commune_id=commune_id,
+        content=_read(file),
+        filename=file.filename or "",
+        column_map=_column_map(column_map),
+    )
+    headers = {"Content-Disposition": 'attachment; filename="loi-nhap-ho-gia-dinh.xlsx"'}
+    return Response(import_report.error_report(result), media_type=XLSX, headers=headers)
 
 
 @router.post("/commit", response_model=ImportCommitOut)
@@ -114,9 +195,12 @@ def commit(
     file: Annotated[UploadFile, File()],
     rows: Annotated[str, Form(max_length=200_000)],
     token: Annotated[str | None, Form(max_length=64)] = None,
+    column_map: ColumnMap = None,
     commune_id: CommuneId = None,
 ) -> dict[str, Any]:
-    """`rows`: the row numbers chosen ("2,3,10-20"), or "new" for every row without a problem."""
+    """`rows`: "new" for every row without a problem, and/or row numbers of the first sheet ("2,3,10-20"),
+    and/or rows of any sheet by the preview's `key` ("1:5", "1:10-20"). Hamlets the chosen rows name
+    but the commune lacks are created."""
     return importer.commit(
         session,
         scope=scope,
@@ -125,4 +209,5 @@ def commit(
         filename=file.filename or "",
         selection=rows,
         token=token,
+        column_map=_column_map(column_map),
     )

@@ -40,6 +40,8 @@ class Household(SQLModel, table=True):
     member_count: int = 0
     latitude: float | None = None
     longitude: float | None = None
+    # The "Ghi chú" of an imported list: kept as the commune wrote it, not edited on phones.
+    note: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
