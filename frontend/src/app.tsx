@@ -21,7 +21,6 @@ import { VisitForm } from './views/VisitForm';
 import { AddHousehold } from './views/AddHousehold';
 import { SyncStatus } from './views/SyncStatus';
 import { Team } from './views/Team';
-import { ChangePassword } from './views/ChangePassword';
 
 const LOCAL_ONLY_META = ['session', 'me', 'cursor', 'pull_progress', 'initial_sync_done', 'last_synced_at', 'client_id', 'next_seq', 'outbox_owner', 'visits_saved'];
 
@@ -41,6 +40,17 @@ function LazyDashboard(props: DashboardProps) {
     void import('./dashboard/dashboard').then((m) => setView(() => m.default));
   }, []);
   return View ? <View {...props} /> : <main class="page">{t('dashboard_loading')}</main>;
+}
+
+type PasswordProps = { session: Session; onDone: (s: Session) => void };
+
+/** The first-login password change: a chunk of its own, fetched once per account. */
+function LazyChangePassword(props: PasswordProps) {
+  const [View, setView] = useState<ComponentType<PasswordProps> | null>(null);
+  useEffect(() => {
+    void import('./views/ChangePassword').then((m) => setView(() => m.default));
+  }, []);
+  return View ? <View {...props} /> : <main class="page">{t('loading')}</main>;
 }
 
 type AdminProps = { onLogout: () => void };
@@ -114,7 +124,7 @@ export function App() {
 
   if (mustChange) {
     return (
-      <ChangePassword
+      <LazyChangePassword
         session={session}
         onDone={(s) => {
           setSession(s);

@@ -108,3 +108,8 @@ export function CopyButton({ text }: { text: string }) {
 }
 
 export const roleLabel = (role: string) => a(`role_${role}` as 'role_volunteer');
+
+/** "+84912345678" → "0912345678": how people read and type their numbers. */
+export function localPhone(e164: string): string {
+  return e164.startsWith('+84') ? `0${e164.slice(3)}` : e164;
+}

@@ -5,13 +5,14 @@ import { useMemo, useState } from 'preact/hooks';
 import { saveFile } from '../components/saveFile';
 import { locale } from '../i18n';
 import { api } from '../services';
-import { Problem } from './common';
+import { localPhone, Problem } from './common';
 import { a, num, type AdminKey } from './messages';
 import type { ImportCommit, ImportPreview, ImportRow, Unit } from './types';
 
 const STATUSES = ['new', 'duplicate', 'already_imported', 'error'] as const;
-const FIELDS = ['head_name', 'address', 'phone', 'member_count', 'hamlet', 'birth_year', 'note'] as const;
+const FIELDS = ['head_name', 'address', 'house_number', 'group', 'phone', 'member_count', 'hamlet', 'birth_year', 'note'] as const;
 const SHOWN_ROWS = 300;
+const SKIP_REASONS = ['blank', 'total', 'formula', 'column_numbers', 'header', 'no_data'];
 
 type Filter = 'all' | 'warnings' | (typeof STATUSES)[number];
 
@@ -19,15 +20,26 @@ function message(item: { message?: string; message_en?: string }): string {
   return (locale() === 'vi' ? item.message : item.message_en || item.message) ?? '';
 }
 
-/** "2,3,4,7" → "2-4,7": the selection stays small for big files. */
-export function compactRows(rows: number[]): string {
-  const sorted = [...new Set(rows)].sort((x, y) => x - y);
+/** What commit's `rows` names a row by: the preview's key ("<sheet>:<row>"), else its number. */
+const rowKey = (r: ImportRow) => r.key ?? String(r.row);
+
+/** ["1:2","1:3","1:4","2:7"] → "1:2-4,2:7" (and "2,3,4" → "2-4"): the selection stays small for big files. */
+export function compactRows(keys: string[]): string {
+  const bySheet = new Map<string, number[]>();
+  for (const key of new Set(keys)) {
+    const [sheet, row] = key.includes(':') ? key.split(':') : ['', key];
+    bySheet.set(sheet, [...(bySheet.get(sheet) ?? []), Number(row)]);
+  }
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
+  for (const [sheet, rows] of bySheet) {
+    const sorted = rows.sort((x, y) => x - y);
+    const prefix = sheet === '' ? '' : `${sheet}:`;
+    for (let i = 0; i < sorted.length; ) {
+      let j = i;
+      while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+      parts.push(prefix + (i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`));
+      i = j + 1;
+    }
   }
   return parts.join(',');
 }
@@ -37,7 +49,7 @@ export function ImportSection({ commune }: { commune: Unit }) {
   const [fromFile, setFromFile] = useState(false);
   const [mapping, setMapping] = useState<Record<string, string>>({});
   const [preview, setPreview] = useState<ImportPreview | null>(null);
-  const [chosen, setChosen] = useState<Set<number>>(new Set());
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [filter, setFilter] = useState<Filter>('all');
   const [result, setResult] = useState<ImportCommit | null>(null);
   const [busy, setBusy] = useState<null | 'preview' | 'commit'>(null);
@@ -62,7 +74,7 @@ export function ImportSection({ commune }: { commune: Unit }) {
     try {
       const out = await api.upload<ImportPreview>(`/households/import/preview${query()}`, form());
       setPreview(out);
-      setChosen(new Set(out.rows.filter((r) => r.status === 'new').map((r) => r.row)));
+      setChosen(new Set(out.rows.filter((r) => r.status === 'new').map(rowKey)));
       setFilter('all');
     } catch (err) {
       setError(err);
@@ -180,7 +192,7 @@ export function ImportSection({ commune }: { commune: Unit }) {
                 {preview.skipped_rows.map((s) => (
                   <li key={`${s.sheet}-${s.row}`}>
                     {s.sheet ? `${s.sheet} · ` : ''}
-                    {a('col_row')} {s.row}: {s.reason}
+                    {a('col_row')} {s.row}: {SKIP_REASONS.includes(s.reason) ? a(`skip_${s.reason}` as AdminKey) : s.reason}
                     {s.text ? ` — ${s.text}` : ''}
                   </li>
                 ))}
@@ -199,7 +211,7 @@ export function ImportSection({ commune }: { commune: Unit }) {
               {preview.unmapped_columns.map((c) => (
                 <label key={`${c.sheet}-${c.column}`}>
                   {c.sheet ? `${c.sheet} · ` : ''}
-                  {c.header}
+                  {a('column', { column: c.column })}: {c.header || '—'}
                   <select value={mapping[c.header] ?? ''} onChange={(e) => setMapping({ ...mapping, [c.header]: e.currentTarget.value })}>
                     <option value="">{a('map_ignore')}</option>
                     {FIELDS.map((f) => (
@@ -215,7 +227,7 @@ export function ImportSection({ commune }: { commune: Unit }) {
           )}
           {preview.ignored_columns.length > 0 && !preview.unmapped_columns && <p class="small muted">{a('ignored_columns', { names: preview.ignored_columns.join(', ') })}</p>}
           <div class="row">
-            <button type="button" onClick={() => setChosen(new Set(preview.rows.filter((r) => r.status === 'new').map((r) => r.row)))}>
+            <button type="button" onClick={() => setChosen(new Set(preview.rows.filter((r) => r.status === 'new').map(rowKey)))}>
               {a('select_all_new')}
             </button>
             <button type="button" onClick={() => setChosen(new Set())}>
@@ -240,14 +252,14 @@ export function ImportSection({ commune }: { commune: Unit }) {
               <tbody>
                 {rows.slice(0, SHOWN_ROWS).map((r) => (
                   <PreviewRow
-                    key={`${r.sheet ?? ''}-${r.row}`}
+                    key={rowKey(r)}
                     row={r}
                     multiSheet={multiSheet}
-                    checked={chosen.has(r.row)}
+                    checked={chosen.has(rowKey(r))}
                     toggle={(on) => {
                       const next = new Set(chosen);
-                      if (on) next.add(r.row);
-                      else next.delete(r.row);
+                      if (on) next.add(rowKey(r));
+                      else next.delete(rowKey(r));
                       setChosen(next);
                     }}
                   />
@@ -303,14 +315,17 @@ function PreviewRow({ row, multiSheet, checked, toggle }: { row: ImportRow; mult
   return (
     <tr class={`status-${row.status}`}>
       <td>
-        <input type="checkbox" class="row-check" aria-label={a('import_row', { row: row.row })} checked={checked} disabled={row.status === 'error'} onChange={(e) => toggle(e.currentTarget.checked)} />
+        <input type="checkbox" class="row-check" aria-label={a('import_row', { row: multiSheet && row.sheet ? `${row.sheet} ${row.row}` : row.row })} checked={checked} disabled={row.status === 'error'} onChange={(e) => toggle(e.currentTarget.checked)} />
       </td>
       <td class="num">{row.row}</td>
       {multiSheet && <td>{row.sheet}</td>}
-      <td>{row.hamlet_name}</td>
+      <td>
+        {row.hamlet_name}
+        {row.new_hamlet && <span class="tag local">{a('new_hamlet')}</span>}
+      </td>
       <td>{row.head_name}</td>
       <td>{row.address}</td>
-      <td>{row.phone ?? ''}</td>
+      <td>{row.phone ? localPhone(row.phone) : ''}</td>
       <td>
         <span class={`tag ${row.status === 'new' ? 'covered' : row.status === 'error' ? 'moved' : 'revisit'}`}>{a(`status_${row.status}` as AdminKey)}</span>
       </td>

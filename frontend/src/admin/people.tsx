@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../services';
-import { Busy, CopyButton, roleLabel, useAction, useGet } from './common';
+import { Busy, CopyButton, localPhone, roleLabel, useAction, useGet } from './common';
 import { a, num } from './messages';
 import type { HamletRow, Me, Person, PersonCreated, PersonPage, Unit } from './types';
 
@@ -20,10 +20,6 @@ const ROLES_OF_LEVEL: Record<string, string[]> = {
 const FIELD = ['volunteer', 'team_leader'];
 
 type Shown = { name: string; phone: string; password: string };
-
-function localPhone(e164: string): string {
-  return e164.startsWith('+84') ? `0${e164.slice(3)}` : e164;
-}
 
 export function PeopleSection({ unit }: { unit: Unit | null }) {
   const me = useGet<Me>('/me');

@@ -17,11 +17,7 @@ export type Catalogue = S['CatalogueOut'];
 export type Me = S['MeOut'];
 
 /** The preview, with the fields the importer may add (all optional: older servers leave them out). */
-export type ImportRow = S['ImportRowOut'] & { sheet?: string | null };
-export type ImportPreview = Omit<S['ImportPreviewOut'], 'rows'> & {
-  rows: ImportRow[];
-  unmapped_columns?: { sheet?: string | null; column: string | number; header: string }[];
-  skipped_rows?: { sheet?: string | null; row: number; reason: string; text?: string | null }[];
-  new_hamlets?: string[];
-};
+type Loose<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+export type ImportRow = Loose<S['ImportRowOut'], 'key' | 'sheet' | 'new_hamlet' | 'birth_year' | 'note'>;
+export type ImportPreview = Loose<Omit<S['ImportPreviewOut'], 'rows'>, 'unmapped_columns' | 'skipped_rows' | 'new_hamlets' | 'skipped_sheets' | 'sheets'> & { rows: ImportRow[] };
 export type ImportCommit = S['ImportCommitOut'];

@@ -143,9 +143,31 @@ export interface paths {
         put?: never;
         /**
          * Commit
-         * @description `rows`: the row numbers chosen ("2,3,10-20"), or "new" for every row without a problem.
+         * @description `rows`: "new" for every row without a problem, and/or row numbers of the first sheet ("2,3,10-20"),
+         *     and/or rows of any sheet by the preview's `key` ("1:5", "1:10-20"). Hamlets the chosen rows name
+         *     but the commune lacks are created.
          */
         post: operations["commit_api_v1_households_import_commit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/import/errors.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Error Report
+         * @description The preview's rows with errors or warnings, and the skipped rows, as a workbook to fix the list.
+         */
+        post: operations["error_report_api_v1_households_import_errors_xlsx_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -161,7 +183,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Preview */
+        /**
+         * Preview
+         * @description Without `commune_id`, the commune is the one a "UBND XÃ …" title line names, else the user's own.
+         */
         post: operations["preview_api_v1_households_import_preview_post"];
         delete?: never;
         options?: never;
@@ -829,6 +854,8 @@ export interface components {
         };
         /** Body_commit_api_v1_households_import_commit_post */
         Body_commit_api_v1_households_import_commit_post: {
+            /** Column Map */
+            column_map?: string | null;
             /** File */
             file: string;
             /** Rows */
@@ -836,8 +863,17 @@ export interface components {
             /** Token */
             token?: string | null;
         };
+        /** Body_error_report_api_v1_households_import_errors_xlsx_post */
+        Body_error_report_api_v1_households_import_errors_xlsx_post: {
+            /** Column Map */
+            column_map?: string | null;
+            /** File */
+            file: string;
+        };
         /** Body_preview_api_v1_households_import_preview_post */
         Body_preview_api_v1_households_import_preview_post: {
+            /** Column Map */
+            column_map?: string | null;
             /** File */
             file: string;
         };
@@ -1036,6 +1072,13 @@ export interface components {
             target: components["schemas"]["Target"];
             totals: components["schemas"]["CoverageFigures"];
             unit: components["schemas"]["app__reports__schemas__UnitRef"];
+        };
+        /** CreatedHamlet */
+        CreatedHamlet: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
         };
         /** DayFigures */
         DayFigures: {
@@ -1315,6 +1358,8 @@ export interface components {
         ImportCommitOut: {
             /** Commune Id */
             commune_id: number;
+            /** Created Hamlets */
+            created_hamlets: components["schemas"]["CreatedHamlet"][];
             /** Inserted */
             inserted: number;
             /** Rows */
@@ -1328,8 +1373,12 @@ export interface components {
         ImportCommittedRow: {
             /** Household Id */
             household_id: string | null;
+            /** Key */
+            key: string;
             /** Row */
             row: number;
+            /** Sheet */
+            sheet: string;
             /** Status */
             status: string;
         };
@@ -1349,17 +1398,29 @@ export interface components {
             };
             /** Ignored Columns */
             ignored_columns: string[];
+            /** New Hamlets */
+            new_hamlets: string[];
             /** Rows */
             rows: components["schemas"]["ImportRowOut"][];
+            /** Sheets */
+            sheets: components["schemas"]["ImportSheet"][];
+            /** Skipped Rows */
+            skipped_rows: components["schemas"]["SkippedRow"][];
+            /** Skipped Sheets */
+            skipped_sheets: components["schemas"]["SkippedSheet"][];
             /** Token */
             token: string;
             /** Total Rows */
             total_rows: number;
+            /** Unmapped Columns */
+            unmapped_columns: components["schemas"]["UnmappedColumn"][];
         };
         /** ImportRowOut */
         ImportRowOut: {
             /** Address */
             address: string;
+            /** Birth Year */
+            birth_year: number | null;
             /** Errors */
             errors: {
                 [key: string]: string;
@@ -1372,18 +1433,37 @@ export interface components {
             head_name: string;
             /** Household Id */
             household_id: string | null;
+            /** Key */
+            key: string;
             /** Member Count */
             member_count: number;
+            /** New Hamlet */
+            new_hamlet: boolean;
+            /** Note */
+            note: string;
             /** Phone */
             phone: string | null;
             /** Row */
             row: number;
+            /** Sheet */
+            sheet: string;
             /** Status */
             status: string;
             /** Warnings */
             warnings: {
                 [key: string]: unknown;
             }[];
+        };
+        /** ImportSheet */
+        ImportSheet: {
+            /** Header Row */
+            header_row: number;
+            /** Index */
+            index: number;
+            /** Name */
+            name: string;
+            /** Rows */
+            rows: number;
         };
         /**
          * LabelOut
@@ -1679,6 +1759,24 @@ export interface components {
             /** Position */
             position: number;
         };
+        /** SkippedRow */
+        SkippedRow: {
+            /** Reason */
+            reason: string;
+            /** Row */
+            row: number;
+            /** Sheet */
+            sheet: string;
+            /** Text */
+            text: string;
+        };
+        /** SkippedSheet */
+        SkippedSheet: {
+            /** Reason */
+            reason: string;
+            /** Sheet */
+            sheet: string;
+        };
         /**
          * Target
          * @description Every household covered: at least `covered_threshold` people proficient in all five.
@@ -1934,6 +2032,15 @@ export interface components {
             valid_from: string | null;
             /** Valid To */
             valid_to: string | null;
+        };
+        /** UnmappedColumn */
+        UnmappedColumn: {
+            /** Column */
+            column: string;
+            /** Header */
+            header: string;
+            /** Sheet */
+            sheet: string;
         };
         /** UserCreatedOut */
         UserCreatedOut: {
@@ -2575,6 +2682,39 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ImportCommitOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    error_report_api_v1_households_import_errors_xlsx_post: {
+        parameters: {
+            query?: {
+                commune_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_error_report_api_v1_households_import_errors_xlsx_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

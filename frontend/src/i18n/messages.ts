@@ -151,15 +151,7 @@ export const MESSAGES = {
   update_reload: ['Tải lại', 'Reload'],
   later: ['Để sau', 'Later'],
   unload_warning: ['Còn dữ liệu chưa đồng bộ.', 'There is unsynced data.'],
-  // first login, navigation by role
-  change_password_title: ['Đổi mật khẩu', 'Change your password'],
-  change_password_intro: ['Bạn đang dùng mật khẩu tạm do cán bộ cấp. Hãy đặt mật khẩu mới của riêng bạn trước khi tiếp tục.', 'You are using a temporary password from an official. Choose your own new password before going on.'],
-  current_password: ['Mật khẩu hiện tại (mật khẩu tạm)', 'Current (temporary) password'],
-  new_password: ['Mật khẩu mới (ít nhất 8 ký tự)', 'New password (at least 8 characters)'],
-  new_password_again: ['Nhập lại mật khẩu mới', 'New password again'],
-  passwords_differ: ['Hai lần nhập mật khẩu mới không giống nhau.', 'The two new passwords differ.'],
-  password_too_short: ['Mật khẩu mới cần ít nhất 8 ký tự.', 'The new password needs at least 8 characters.'],
-  password_changed: ['Đã đổi mật khẩu.', 'Password changed.'],
+  // navigation by role
   nav_reports: ['Báo cáo', 'Reports'],
   nav_manage: ['Quản lý', 'Manage'],
   admin_loading: ['Đang tải màn hình quản lý…', 'Loading administration…'],
