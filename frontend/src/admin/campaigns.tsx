@@ -16,20 +16,22 @@ export function CampaignsSection({ unit, editId }: { unit: Unit | null; editId?:
     if (await run(() => api.send('POST', `/campaigns/${c.id}/close`))) campaigns.reload();
   }
 
+  const form = unit && (!editId || editing) && (
+    <CampaignForm
+      key={editId ?? 0}
+      unit={unit}
+      campaign={editing}
+      onSaved={() => {
+        campaigns.reload();
+        if (editId) location.hash = href({ name: 'admin', unitId: unit.id, section: 'campaigns' });
+      }}
+    />
+  );
+
   return (
     <section>
       {unit && <h2>{a('campaigns_title', { unit: unit.name })}</h2>}
-      {unit && (!editId || editing) && (
-        <CampaignForm
-          key={editId ?? 0}
-          unit={unit}
-          campaign={editing}
-          onSaved={() => {
-            campaigns.reload();
-            if (editId) location.hash = href({ name: 'admin', unitId: unit.id, section: 'campaigns' });
-          }}
-        />
-      )}
+      {editId !== undefined && form}
       {line}
       <Busy data={campaigns.data} error={campaigns.error} retry={campaigns.reload}>
         {() =>
@@ -65,6 +67,7 @@ export function CampaignsSection({ unit, editId }: { unit: Unit | null; editId?:
           )
         }
       </Busy>
+      {editId === undefined && form}
     </section>
   );
 }
@@ -92,6 +95,7 @@ function CampaignForm({ unit, campaign, onSaved }: { unit: Unit; campaign?: Camp
         setName('');
         setStarts('');
         setEnds('');
+        setThreshold(1);
         setChosen([]);
       }
       onSaved();

@@ -126,7 +126,7 @@ export function ImportSection({ commune }: { commune: Unit }) {
         ))}
       </ol>
       <form class="card" onSubmit={runPreview}>
-        <p>{a('import_commune', { name: fromFile ? '—' : commune.name })}</p>
+        {!fromFile && <p>{a('import_commune', { name: commune.name })}</p>}
         <label class="check">
           <input type="checkbox" checked={fromFile} onChange={(e) => setFromFile(e.currentTarget.checked)} />
           {a('import_commune_from_file')}
