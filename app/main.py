@@ -20,6 +20,7 @@ from app.households.importer import MAX_UPLOAD_BYTES
 from app.households.router import router as households_router
 from app.reports.router import router as reports_router
 from app.skills.router import router as skills_router
+from app.sync.outbox_router import router as sync_outbox_router
 from app.sync.router import router as sync_router
 from app.teams.router import router as teams_router
 from app.units.router import router as units_router
@@ -96,6 +97,7 @@ def api_router() -> APIRouter:
     api.include_router(households_router)
     api.include_router(visits_router)
     api.include_router(sync_router)
+    api.include_router(sync_outbox_router)
     api.include_router(reports_router)
     api.include_router(units_router)
     api.include_router(teams_router)

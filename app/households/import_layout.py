@@ -200,34 +200,43 @@ _TOTAL_HEAD = re.compile(r"^(tong cong|tong so|(tong|cong)(\s*:|\s*\d|$))")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
 
 
-def _skip_reason(cells: list[Any], columns: dict[str, int], header_keys: set[str]) -> str | None:
+@dataclass(frozen=True)
+class _Columns:
+    head: int | None
+    head_header_text: str  # casefolded: a header repeated (a printed list's pages) is a copy of it
+    header_keys: frozenset[str]
+    ignored: frozenset[int]
+    mapped: frozenset[int]
+
+
+def _skip_reason(cells: list[Any], cols: _Columns) -> str | None:
     """None for a household row; else blank | only_numbering | total | formula | column_numbers | header
-    | no_data."""
-    head_i = columns.get("head_name")
-    head = cells[head_i] if head_i is not None and head_i < len(cells) else None
-    head_text = cell_text(head)
+    | no_data. A row with a name in the head column (nearly all of them) is decided from that cell."""
     filled = [(i, c) for i, c in enumerate(cells) if not is_blank(c)]
     if not filled:
         return "blank"
-    head_is_name = bool(head_text) and not isinstance(head, Formula) and any(ch.isalpha() for ch in head_text)
-    if head_is_name:
-        if _TOTAL_HEAD.match(fold(head_text)):
+    head = cells[cols.head] if cols.head is not None and cols.head < len(cells) else None
+    head_text = cell_text(head)
+    if head_text and not isinstance(head, Formula) and any(ch.isalpha() for ch in head_text):
+        # Folding is the costly part: only for names that could be "Tổng…", "Cộng…" or the header.
+        first = fold(head_text[:1])
+        if first in ("t", "c") and _TOTAL_HEAD.match(fold(head_text)):
             return "total"
-    else:
-        if any(_TOTAL_WORDS.match(fold(cell_text(c))) for _, c in filled):
-            return "total"
-        if any(isinstance(c, Formula) for _, c in filled):
-            return "formula"
+        if head_text.casefold() == cols.head_header_text:
+            texts = [cell_text(c) for _, c in filled]
+            if sum(1 for t in texts if header_key(t) in cols.header_keys) >= max(2, len(texts) // 2 + 1):
+                return "header"
+        return None
+    if any(_TOTAL_WORDS.match(fold(cell_text(c))) for _, c in filled):
+        return "total"
+    if any(isinstance(c, Formula) for _, c in filled):
+        return "formula"
     texts = [cell_text(c) for _, c in filled]
     if len(texts) >= 2 and all(_COLUMN_NUMBER.match(t) for t in texts):
         return "column_numbers"
-    if sum(1 for t in texts if header_key(t) in header_keys) >= max(2, len(texts) // 2 + 1):
-        return "header"
-    ignored = {i for n, i in columns.items() if n == "ignore"}
-    if all(i in ignored for i, _ in filled):
+    if all(i in cols.ignored for i, _ in filled):
         return "only_numbering"
-    mapped = {i for n, i in columns.items() if n != "ignore"}
-    if not any(i in mapped for i, _ in filled):
+    if not any(i in cols.mapped for i, _ in filled):
         return "no_data"
     return None
 
@@ -245,7 +254,8 @@ def sheet_table(raw: RawSheet, column_map: dict[str, str], budget: RowBudget) ->
         if "head_name" in mapping.values():
             header = (number, cells, mapping)
             break
-        title.append(_row_text(cells).replace(" | ", " "))
+        # Each cell its own line: "UBND XÃ …" and "CỘNG HÒA …" often share a row.
+        title.extend(t for t in (cell_text(c) for c in cells) if t)
         seen += 1
         if seen >= HEADER_SEARCH_ROWS:
             return "no_header"
@@ -262,7 +272,14 @@ def sheet_table(raw: RawSheet, column_map: dict[str, str], budget: RowBudget) ->
     for i, name in sorted(mapping.items()):
         columns.setdefault(name, i)
     group_word = "Khóm" if "group" in columns and fold(headers[columns["group"]]).startswith("khom") else "Tổ"
-    header_keys = {header_key(h) for h in headers if h}
+    head = columns.get("head_name")
+    cols = _Columns(
+        head=head,
+        head_header_text=headers[head].casefold() if head is not None and head < len(headers) else "",
+        header_keys=frozenset(header_key(h) for h in headers if h),
+        ignored=frozenset(i for n, i in columns.items() if n == "ignore"),
+        mapped=frozenset(i for n, i in columns.items() if n != "ignore"),
+    )
     table = SheetTable(
         name=raw.name,
         index=raw.index,
@@ -277,8 +294,13 @@ def sheet_table(raw: RawSheet, column_map: dict[str, str], budget: RowBudget) ->
     used_columns = {i for i in mapping if mapping[i] != "ignore" and columns.get(mapping[i]) == i}
     data_columns: set[int] = set()
     pending_blanks: list[int] = []
+    last = header_row
     for number, cells in rows:
-        reason = _skip_reason(cells, columns, header_keys)
+        # Rows a spreadsheet leaves out of its XML are blank too.
+        missing = range(last + 1, min(number, last + 1 + MAX_LISTED_SKIPS))
+        pending_blanks.extend(missing[: max(0, MAX_LISTED_SKIPS - len(pending_blanks))])
+        last = number
+        reason = _skip_reason(cells, cols)
         if reason == "blank":
             if len(pending_blanks) < MAX_LISTED_SKIPS:
                 pending_blanks.append(number)

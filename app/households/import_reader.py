@@ -31,7 +31,7 @@ MAX_DATA_ROWS = 100_000
 MAX_BLANK_RUN = 1_000
 MAX_COLUMNS = 200
 MAX_UNCOMPRESSED = 250_000_000  # all parts together
-MAX_SHARED_STRINGS = 40_000_000  # held in memory while the sheets are read
+MAX_SHARED_STRINGS = 20_000_000  # held in memory while the sheets are read
 MAX_SMALL_PART = 5_000_000  # workbook.xml and its relations
 MAX_RATIO = 100  # uncompressed / compressed, for parts over RATIO_FLOOR
 RATIO_FLOOR = 1_000_000
@@ -167,8 +167,11 @@ def decode_csv(content: bytes) -> str:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[Any]]]:
+    # Refused before parsing: far more lines than the row cap allows.
+    if text.count("\n") > MAX_DATA_ROWS + 10 * MAX_BLANK_RUN:
+        raise TooManyRows(details={"max_rows": MAX_DATA_ROWS})
     first = text.split("\n", 1)[0]
-    lines = text.splitlines()[:40]
+    lines = text[:20_000].splitlines()[:40]
     # The delimiter is the one most used in the first lines (a title line above the header has none).
     delimiter = max((",", ";", "\t"), key=lambda d: (sum(line.count(d) for line in lines), first.count(d)))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -473,7 +473,8 @@ def commune_named_in_file(
     )
     mine = [u for u in found if scope.can_manage_unit(u)]
     if not mine:
-        if found and _own_commune(session, scope) is None:
+        if found:
+            # The file is about a commune outside the user's area: never imported into their own.
             raise OutsideYourArea(details={"commune": named, "unit_ids": [u.id for u in found][:10]})
         return None, named
     if len(mine) > 1:

@@ -480,6 +480,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sync/outbox/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply
+         * @description Apply every change as the volunteer, through the push path: applying the file again answers
+         *     `duplicate` for all of them and changes nothing.
+         */
+        post: operations["apply_api_v1_sync_outbox_apply_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/outbox/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description What the file holds: whose phone, how many changes of each kind, which households, how many the
+         *     server already has. Nothing is written.
+         */
+        post: operations["preview_api_v1_sync_outbox_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/pull": {
         parameters: {
             query?: never;
@@ -852,6 +894,11 @@ export interface components {
             /** Hamlet Ids */
             hamlet_ids: number[];
         };
+        /** Body_apply_api_v1_sync_outbox_apply_post */
+        Body_apply_api_v1_sync_outbox_apply_post: {
+            /** File */
+            file: string;
+        };
         /** Body_commit_api_v1_households_import_commit_post */
         Body_commit_api_v1_households_import_commit_post: {
             /** Column Map */
@@ -874,6 +921,11 @@ export interface components {
         Body_preview_api_v1_households_import_preview_post: {
             /** Column Map */
             column_map?: string | null;
+            /** File */
+            file: string;
+        };
+        /** Body_preview_api_v1_sync_outbox_preview_post */
+        Body_preview_api_v1_sync_outbox_preview_post: {
             /** File */
             file: string;
         };
@@ -1612,6 +1664,77 @@ export interface components {
              * @enum {string}
              */
             status: "applied" | "duplicate" | "retry" | "rejected";
+        };
+        /** OutboxApplyOut */
+        OutboxApplyOut: {
+            /** Client Id */
+            client_id: string;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Last Seq */
+            last_seq: number;
+            /** Results */
+            results: components["schemas"]["MutationResult"][];
+            volunteer: components["schemas"]["OutboxVolunteer"];
+        };
+        /** OutboxHousehold */
+        OutboxHousehold: {
+            /** Address */
+            address: string | null;
+            /** Head Name */
+            head_name: string | null;
+            /**
+             * Household Id
+             * Format: uuid
+             */
+            household_id: string;
+            /** In File */
+            in_file: boolean;
+            /** Mutations */
+            mutations: number;
+        };
+        /** OutboxPreviewOut */
+        OutboxPreviewOut: {
+            /** Already Applied */
+            already_applied: number;
+            /** Client Id */
+            client_id: string;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Exported At */
+            exported_at: string | null;
+            /** Final Seq */
+            final_seq: number | null;
+            /** First Seq */
+            first_seq: number | null;
+            /** Household Count */
+            household_count: number;
+            /** Households */
+            households: components["schemas"]["OutboxHousehold"][];
+            /** Last Seq */
+            last_seq: number;
+            /** Schema Version */
+            schema_version: number;
+            /** To Apply */
+            to_apply: number;
+            /** Total */
+            total: number;
+            volunteer: components["schemas"]["OutboxVolunteer"];
+        };
+        /** OutboxVolunteer */
+        OutboxVolunteer: {
+            /** Full Name */
+            full_name: string;
+            /** Id */
+            id: number;
+            /** Phone */
+            phone: string;
+            /** Role */
+            role: string;
         };
         /** PasswordChangeIn */
         PasswordChangeIn: {
@@ -3323,6 +3446,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    apply_api_v1_sync_outbox_apply_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_apply_api_v1_sync_outbox_apply_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxApplyOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_api_v1_sync_outbox_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_preview_api_v1_sync_outbox_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPreviewOut"];
                 };
             };
             /** @description Validation Error */
