@@ -6,12 +6,14 @@ by the commune official and the phone saying why it stopped. Every screen is sav
 1280×800 under test-artifacts/, and checked for 44 px touch targets and a one-line navigation.
 """
 
+import json
 import re
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.campaigns.service import today_in_vietnam
 from app.models import AdminUnit
@@ -58,6 +60,20 @@ def log_in(page: Page, url: str, phone: str, password: str = factories.PASSWORD)
 def item(page: Page, text: str):  # type: ignore[no-untyped-def]
     """A row of an administration list, found by the exact text of its name."""
     return page.locator(".admin-list > li").filter(has=page.get_by_text(text, exact=True))
+
+
+def exported_outbox(volunteer_phone: str, hamlet_id: int) -> bytes:
+    """What "Xuất dữ liệu chưa đồng bộ" writes on a phone that could not sync: one new household."""
+    household = str(uuid.uuid4())
+    data = {"id": household, "hamlet_id": hamlet_id, "address": "Số 40, tổ 6", "head_name": "Mai Văn Tới"}
+    export = {
+        "client_id": "phone-of-mai-0001",
+        "user_phone": volunteer_phone,
+        "exported_at": datetime.now(UTC).isoformat(),
+        "schema_version": 1,
+        "mutations": [{"seq": 1, "id": household, "kind": "household.upsert", "data": data}],
+    }
+    return json.dumps(export, ensure_ascii=False).encode()
 
 
 def test_a_hamlets_drive_set_up_without_a_terminal(server, open_browser, playwright_driver) -> None:  # type: ignore[no-untyped-def]
@@ -192,6 +208,20 @@ def test_a_hamlets_drive_set_up_without_a_terminal(server, open_browser, playwri
         expect(desk.get_by_role("link", name="Báo cáo")).to_have_attribute("aria-current", "page")
         shots(desk, "official-dashboard")
         desk.get_by_test_id("nav-manage").click()
+
+        # A phone that could not sync: its exported file is loaded once, twice changes nothing.
+        with Session(server.engine) as s:
+            new_hamlet = s.exec(select(AdminUnit).where(AdminUnit.name == "Ấp Thạnh Hòa")).one()
+        outbox = {"name": "tungnha-chua-dong-bo.json", "mimeType": "application/json"}
+        outbox["buffer"] = exported_outbox("0987654321", new_hamlet.id)  # type: ignore[assignment,arg-type]
+        desk.get_by_test_id("tab-outbox").click()
+        for applied in ("Đã xử lý: 1 ghi mới, 0 đã có", "Đã xử lý: 0 ghi mới, 1 đã có"):
+            desk.locator("input[name=outbox]").set_input_files(outbox)  # type: ignore[arg-type]
+            desk.get_by_role("button", name="Xem trước").click()
+            expect(desk.get_by_test_id("outbox-preview")).to_contain_text("Tệp của Nguyễn Thị Mai (0987654321)")
+            desk.get_by_role("button", name="Ghi vào hệ thống").click()
+            expect(desk.get_by_test_id("outbox-result")).to_contain_text(applied)
+        shots(desk, "official-outbox")
         desk.get_by_test_id("tab-people").click()
         desk.get_by_placeholder("Tìm theo tên hoặc số điện thoại").fill("mai")
         desk.get_by_role("button", name="Tìm", exact=True).click()

@@ -1,14 +1,11 @@
 // A phone's exported outbox (Đồng bộ → Xuất dữ liệu chưa đồng bộ), loaded by an official: what it holds,
-// then applied once through the server's push path.
+// then applied once through the server's push path (loading the same file again changes nothing).
 import { useState } from 'preact/hooks';
 import { locale } from '../i18n';
 import { api } from '../services';
-import { Problem } from './common';
+import { localPhone, Problem } from './common';
 import { a, num } from './messages';
-
-type Exported = { user_phone?: string; exported_at?: string; mutations?: { kind?: string }[] };
-type Result = { seq?: number; id?: string; status: string; code?: string | null; message?: string | null; message_en?: string | null };
-type Applied = { results?: Result[] };
+import type { OutboxApplied, OutboxPreview } from './types';
 
 const KINDS: Record<string, 'kind_household' | 'kind_person' | 'kind_visit'> = {
   'household.upsert': 'kind_household',
@@ -16,16 +13,15 @@ const KINDS: Record<string, 'kind_household' | 'kind_person' | 'kind_visit'> = {
   'visit.create': 'kind_visit',
 };
 
-function when(iso: string | undefined): string {
-  if (!iso) return '';
+function when(iso: string | null | undefined): string {
+  if (!iso) return '—';
   return new Date(iso).toLocaleString(locale() === 'vi' ? 'vi-VN' : 'en-GB', { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
 export function OutboxSection() {
   const [file, setFile] = useState<File | null>(null);
-  const [local, setLocal] = useState<Exported | null>(null);
-  const [server, setServer] = useState<Record<string, unknown> | null>(null);
-  const [applied, setApplied] = useState<Result[] | null>(null);
+  const [preview, setPreview] = useState<OutboxPreview | null>(null);
+  const [applied, setApplied] = useState<OutboxApplied | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -35,15 +31,11 @@ export function OutboxSection() {
     return data;
   };
 
-  async function preview(e: Event) {
-    e.preventDefault();
-    if (!file) return;
+  async function run<T>(path: string, done: (out: T) => void) {
     setBusy(true);
     setError(null);
-    setApplied(null);
     try {
-      setLocal(JSON.parse(await file.text()) as Exported);
-      setServer(await api.upload<Record<string, unknown>>('/sync/outbox/preview', form()));
+      done(await api.upload<T>(path, form()));
     } catch (err) {
       setError(err);
     } finally {
@@ -51,28 +43,19 @@ export function OutboxSection() {
     }
   }
 
-  async function apply() {
-    setBusy(true);
-    setError(null);
-    try {
-      const out = await api.upload<Applied>('/sync/outbox/apply', form());
-      setApplied(out.results ?? []);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const byKind = new Map<string, number>();
-  for (const m of local?.mutations ?? []) byKind.set(m.kind ?? '', (byKind.get(m.kind ?? '') ?? 0) + 1);
-  const count = (status: string) => (applied ?? []).filter((r) => r.status === status).length;
-
+  const count = (status: string) => applied?.counts[status] ?? 0;
   return (
     <section>
       <h2>{a('outbox_title')}</h2>
       <p class="muted small">{a('outbox_help')}</p>
-      <form class="card" onSubmit={preview}>
+      <form
+        class="card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApplied(null);
+          if (file) void run<OutboxPreview>('/sync/outbox/preview', setPreview);
+        }}
+      >
         <label>
           {a('outbox_file')}
           <input
@@ -81,8 +64,7 @@ export function OutboxSection() {
             accept=".json,application/json"
             onChange={(e) => {
               setFile(e.currentTarget.files?.[0] ?? null);
-              setLocal(null);
-              setServer(null);
+              setPreview(null);
               setApplied(null);
             }}
           />
@@ -92,30 +74,31 @@ export function OutboxSection() {
         </button>
       </form>
       <Problem error={error} />
-      {local && (
+      {preview && (
         <div class="card" data-testid="outbox-preview">
-          <p>{a('outbox_summary', { phone: local.user_phone ?? '?', at: when(local.exported_at), n: num(local.mutations?.length ?? 0) })}</p>
+          <p>
+            <strong>{a('outbox_summary', { name: preview.volunteer.full_name, phone: localPhone(preview.volunteer.phone), at: when(preview.exported_at), n: num(preview.total) })}</strong>
+          </p>
           <ul>
-            {[...byKind].map(([kind, n]) => (
+            {Object.entries(preview.counts).map(([kind, n]) => (
               <li key={kind}>
                 {KINDS[kind] ? a(KINDS[kind]) : kind}: {num(n)}
               </li>
             ))}
           </ul>
-          {server && (
-            <dl class="small">
-              {Object.entries(server)
-                .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
-                .map(([k, v]) => (
-                  <div key={k}>
-                    <dt>{k}</dt>
-                    <dd>{String(v)}</dd>
-                  </div>
+          <p>{a('outbox_already', { already: num(preview.already_applied), to_apply: num(preview.to_apply) })}</p>
+          {preview.households.length > 0 && (
+            <details>
+              <summary>{a('outbox_households', { n: num(preview.household_count) })}</summary>
+              <ul class="small">
+                {preview.households.map((h) => (
+                  <li key={h.household_id}>{[h.head_name, h.address].filter(Boolean).join(', ') || a('outbox_unknown_household')}</li>
                 ))}
-            </dl>
+              </ul>
+            </details>
           )}
           {!applied && (
-            <button type="button" class="primary" disabled={busy} onClick={() => void apply()}>
+            <button type="button" class="primary" disabled={busy} onClick={() => void run<OutboxApplied>('/sync/outbox/apply', setApplied)}>
               {a('apply')}
             </button>
           )}
@@ -123,9 +106,12 @@ export function OutboxSection() {
       )}
       {applied && (
         <div class="card" role="status" data-testid="outbox-result">
-          <p>{a('outbox_applied', { applied: count('applied'), duplicate: count('duplicate'), rejected: count('rejected') })}</p>
+          <p>
+            <strong>{a('outbox_applied', { applied: count('applied'), duplicate: count('duplicate'), rejected: count('rejected') })}</strong>
+          </p>
+          {count('retry') > 0 && <p class="notice warn">{a('outbox_retry', { n: count('retry') })}</p>}
           <ul class="small">
-            {applied
+            {applied.results
               .filter((r) => r.status === 'rejected')
               .map((r) => (
                 <li key={r.seq}>

@@ -21,3 +21,5 @@ type Loose<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 export type ImportRow = Loose<S['ImportRowOut'], 'key' | 'sheet' | 'new_hamlet' | 'birth_year' | 'note'>;
 export type ImportPreview = Loose<Omit<S['ImportPreviewOut'], 'rows'>, 'unmapped_columns' | 'skipped_rows' | 'new_hamlets' | 'skipped_sheets' | 'sheets'> & { rows: ImportRow[] };
 export type ImportCommit = S['ImportCommitOut'];
+export type OutboxPreview = S['OutboxPreviewOut'];
+export type OutboxApplied = S['OutboxApplyOut'];
