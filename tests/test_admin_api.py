@@ -173,4 +173,6 @@ def test_a_running_campaign_is_closed_today_and_an_upcoming_one_is_not(client: T
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "campaign_not_started"
     volunteer = make_user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet])
     session.commit()
-    assert client.post(f"/api/v1/campaigns/{running.id}/close", headers=login(client, volunteer.phone)).status_code == 403
+    assert (
+        client.post(f"/api/v1/campaigns/{running.id}/close", headers=login(client, volunteer.phone)).status_code == 403
+    )

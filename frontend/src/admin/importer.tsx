@@ -7,6 +7,7 @@ import { locale } from '../i18n';
 import { api } from '../services';
 import { localPhone, Problem } from './common';
 import { a, num, type AdminKey } from './messages';
+import { compactRows } from './selection';
 import type { ImportCommit, ImportPreview, ImportRow, Unit } from './types';
 
 const STATUSES = ['new', 'duplicate', 'already_imported', 'error'] as const;
@@ -22,27 +23,6 @@ function message(item: { message?: string; message_en?: string }): string {
 
 /** What commit's `rows` names a row by: the preview's key ("<sheet>:<row>"), else its number. */
 const rowKey = (r: ImportRow) => r.key ?? String(r.row);
-
-/** ["1:2","1:3","1:4","2:7"] → "1:2-4,2:7" (and "2,3,4" → "2-4"): the selection stays small for big files. */
-export function compactRows(keys: string[]): string {
-  const bySheet = new Map<string, number[]>();
-  for (const key of new Set(keys)) {
-    const [sheet, row] = key.includes(':') ? key.split(':') : ['', key];
-    bySheet.set(sheet, [...(bySheet.get(sheet) ?? []), Number(row)]);
-  }
-  const parts: string[] = [];
-  for (const [sheet, rows] of bySheet) {
-    const sorted = rows.sort((x, y) => x - y);
-    const prefix = sheet === '' ? '' : `${sheet}:`;
-    for (let i = 0; i < sorted.length; ) {
-      let j = i;
-      while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-      parts.push(prefix + (i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`));
-      i = j + 1;
-    }
-  }
-  return parts.join(',');
-}
 
 export function ImportSection({ commune }: { commune: Unit }) {
   const [file, setFile] = useState<File | null>(null);
