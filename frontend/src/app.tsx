@@ -53,15 +53,15 @@ function LazyChangePassword(props: PasswordProps) {
   return View ? <View {...props} /> : <main class="page">{t('loading')}</main>;
 }
 
-type AdminProps = { onLogout: () => void };
+type OfficialProps = { role: string; onLogout: () => void };
 
-/** The administration screens: their own chunk, loaded only when an official or an admin opens them. */
-function LazyAdmin(props: AdminProps) {
-  const [View, setView] = useState<ComponentType<AdminProps> | null>(null);
+/** Officials' and admins' screens (reports, administration): a chunk of their own. */
+function LazyOfficials(props: OfficialProps) {
+  const [View, setView] = useState<ComponentType<OfficialProps> | null>(null);
   useEffect(() => {
-    void import('./admin/admin').then((m) => setView(() => m.default));
+    void import('./officials').then((m) => setView(() => m.default));
   }, []);
-  return View ? <View {...props} /> : <main class="page">{t('admin_loading')}</main>;
+  return View ? <View {...props} /> : <main class="page">{t('loading')}</main>;
 }
 
 // Officials read reports and manage; they do not walk hamlets, so they get no sync of households.
@@ -139,27 +139,9 @@ export function App() {
       await logoutAndForget();
       setSession(null);
     };
-    // An admin has no unit to report on: their home is the administration; officials start on the dashboard.
-    const admin = session.user.role === 'admin';
-    const manage = route.name === 'admin' || (admin && route.name !== 'dashboard');
     return (
       <>
-        <header class="topbar">
-          <nav class="topnav" aria-label={t('app_name')}>
-            <a href={admin ? '#/admin' : '#/dashboard'} class="brand">
-              {t('app_name')}
-            </a>
-            {!admin && (
-              <a href="#/dashboard" aria-current={!manage ? 'page' : undefined}>
-                {t('nav_reports')}
-              </a>
-            )}
-            <a href="#/admin" aria-current={manage ? 'page' : undefined} data-testid="nav-manage">
-              {t('nav_manage')}
-            </a>
-          </nav>
-        </header>
-        {manage ? <LazyAdmin onLogout={logout} /> : <LazyDashboard onLogout={logout} />}
+        <LazyOfficials role={session.user.role} onLogout={logout} />
         {update && <UpdatePrompt apply={update} />}
       </>
     );

@@ -185,6 +185,7 @@ def test_a_hamlets_drive_set_up_without_a_terminal(server, open_browser, playwri
     expect(page.get_by_role("heading", name="Nạp tệp dữ liệu từ điện thoại")).to_be_visible()
     shots(page, "outbox")
     page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_role("button", name="Đăng nhập")).to_be_visible()
 
     # The volunteer's first login: the password first, then the hamlet's households.
     log_in(page, server.url, "0987654321", temporary)

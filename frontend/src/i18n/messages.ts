@@ -151,10 +151,6 @@ export const MESSAGES = {
   update_reload: ['Tải lại', 'Reload'],
   later: ['Để sau', 'Later'],
   unload_warning: ['Còn dữ liệu chưa đồng bộ.', 'There is unsynced data.'],
-  // navigation by role
-  nav_reports: ['Báo cáo', 'Reports'],
-  nav_manage: ['Quản lý', 'Manage'],
-  admin_loading: ['Đang tải màn hình quản lý…', 'Loading administration…'],
   dashboard_loading: ['Đang tải bảng điều khiển…', 'Loading the dashboard…'],
 } as const;
 
