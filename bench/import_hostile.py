@@ -4,8 +4,9 @@
 
 Builds, in a temporary directory, the files an attacker would send to the household import: an xlsx
 declaring a million-row dimension, one with 5 million blank rows, one with a 400 MB shared-strings
-part, an XML entity bomb, a CSV of 150,000 rows, and the largest shared-strings part the importer
-accepts (20 MB, distinct strings: read, not refused). Starts `uvicorn app.asgi:app` (one process, a
+part, an XML entity bomb, a CSV of 150,000 rows, and, for comparison, the largest files the importer
+accepts: a 20 MB shared-strings part of distinct strings, a CSV of 100,000 households (every row
+previewed and sent back). Starts `uvicorn app.asgi:app` (one process, a
 fresh SQLite database with one ward and its official), imports a small normal list first and prints
 the server's RSS after it as the baseline, then posts each file to `POST /households/import/preview`
 and prints the answer, the time it took and the server's peak RSS while it was handled (VmHWM,
@@ -137,6 +138,7 @@ FILES: list[tuple[str, str, Callable[[], bytes]]] = [
     ("XML entity bomb", "bomb.xlsx", hostile_files.entity_bomb),
     ("150,000-row CSV", "many.csv", lambda: many_rows_csv(150_000)),
     ("19 MB shared strings (accepted)", "strings-19.xlsx", lambda: big_shared_strings(19_000_000, distinct=True)),
+    ("100,000-row CSV (accepted)", "limit.csv", lambda: many_rows_csv(100_000)),
 ]
 
 

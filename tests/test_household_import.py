@@ -265,11 +265,27 @@ def test_phones_in_every_format(client: TestClient, session: Session) -> None:
         "0084912345678",
         "(0912) 345 678",
         " 0912345678 ",
+        "0912 345 678 / 0987 654 321",
+        "0912345678 hoặc 0987654321",
     ]
     content = _csv(*(f'Khu vực 1,Số {i},Hộ {i},"{p}",' for i, p in enumerate(forms)))
     rows = _preview(client, headers, content)["rows"]
     assert [r["phone"] for r in rows] == ["+84912345678"] * len(forms)
     assert all(r["status"] == "new" for r in rows)
+    codes = [[w["code"] for w in r["warnings"]] for r in rows]
+    # One number on ten households: a likely placeholder, flagged on each.
+    assert codes == [["shared_phone"]] * 8 + [["several_phones", "shared_phone"]] * 2
+    # The 11-digit numbers renumbered in 2018 become today's.
+    old = ["01689123456", "0168 912 3456", "+841689123456", "01203456789", "01234567890", "01869123456"]
+    rows = _preview(client, headers, _csv(*(f"Khu vực 1,Số {i},Hộ cũ {i},{p}," for i, p in enumerate(old))))["rows"]
+    assert [r["phone"] for r in rows] == [
+        "+84389123456",
+        "+84389123456",
+        "+84389123456",
+        "+84703456789",
+        "+84834567890",
+        "+84569123456",
+    ]
     bad = _preview(
         client,
         headers,

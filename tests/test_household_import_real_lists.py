@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, func, select
 
-from app.models import AdminUnit, Household, Person
+from app.models import AdminUnit, ExportLog, Household, Person
 from tests import hostile_files
 from tests.factories import login, make_tree, make_user
 
@@ -318,3 +318,33 @@ def test_hostile_spreadsheets_are_refused_cleanly(client: TestClient, session: S
     for response in (post(b"PK\x03\x04garbage"), post(hostile_files.xlsx(b"<not-xml"))):
         assert response.status_code == 422
     assert all("message" in post(c).json()["error"] for c in (hostile_files.entity_bomb(),))
+
+
+def test_the_error_report_is_text_only_and_logged(client: TestClient, session: Session) -> None:
+    tree = make_tree(session)
+    official = make_user(session, "commune_official", unit=tree.commune)
+    session.commit()
+    headers = login(client, official.phone)
+    content = 'Thôn/ấp,Họ tên chủ hộ,Số điện thoại\n,=HYPERLINK("http://x"),không có\nKhu vực 1,@SUM(1),\n'.encode()
+    r = client.post(ERRORS, files=_upload(content, "ho.csv"), headers=headers)
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(io.BytesIO(r.content))["Dòng cần xem lại"]
+    cells = {c.value: c.data_type for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert cells['=HYPERLINK("http://x")'] == "s"
+    assert "@SUM(1)" not in cells  # a row without a problem is not in the report
+    session.expire_all()
+    log = session.exec(select(ExportLog).where(ExportLog.kind == "household_import_errors")).one()
+    assert (log.user_id, log.unit_id, log.row_count, log.personal_data) == (official.id, tree.commune.id, 1, True)
+
+
+def test_a_hamlet_column_headed_by_its_kind(client: TestClient, session: Session) -> None:
+    tree = make_tree(session)
+    official = make_user(session, "commune_official", unit=tree.commune)
+    session.commit()
+    headers = login(client, official.phone)
+    content = "Ấp,Họ tên chủ hộ\nThạnh Hòa,Hộ A\n3,Hộ B\nẤp 3,Hộ C\n".encode()
+    body = client.post(PREVIEW, files=_upload(content, "ho.csv"), headers=headers).json()
+    assert body["new_hamlets"] == ["Ấp Thạnh Hòa", "Ấp 3"]
+    content = "Khu vực,Họ tên chủ hộ\n1,Hộ A\n".encode()
+    body = client.post(PREVIEW, files=_upload(content, "ho.csv"), headers=headers).json()
+    assert body["rows"][0]["hamlet_id"] == tree.hamlet.id and body["new_hamlets"] == []

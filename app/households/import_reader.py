@@ -15,6 +15,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +68,7 @@ class FileTooLarge(Invalid):
 class TooManyRows(Invalid):
     status_code = 413
     code = "too_many_rows"
-    message_vi = f"Tệp có quá nhiều dòng (tối đa {MAX_DATA_ROWS:,} dòng dữ liệu)."
+    message_vi = f"Tệp có quá nhiều dòng (tối đa {MAX_DATA_ROWS:,} dòng dữ liệu).".replace(",", ".")
     message_en = f"The file has too many rows (at most {MAX_DATA_ROWS:,} data rows)."
 
 
@@ -227,7 +228,7 @@ def _small_part(book: zipfile.ZipFile, name: str) -> Element | None:
         return safe_fromstring(book.read(name))  # type: ignore[no-any-return]
     except (DefusedXmlException, ParseError) as exc:
         raise _xml_errors(exc) from exc
-    except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, zlib.error) as exc:
         raise UnreadableFile(details={"reason": str(exc)[:200]}) from exc
 
 
@@ -287,7 +288,7 @@ def _iterparse(book: zipfile.ZipFile, path: str, container: str) -> Iterator[Ele
                     parent.remove(el)  # the first child: the ones before it are gone already
     except (DefusedXmlException, ParseError) as exc:
         raise _xml_errors(exc) from exc
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, zlib.error) as exc:
         # A corrupt member, an unsupported compression, a CRC mismatch.
         raise UnreadableFile(details={"reason": str(exc)[:200]}) from exc
 
@@ -340,7 +341,8 @@ def _cell_value(el: Element, shared: list[str]) -> Any:
     if value is not None:
         if kind == "s":
             try:
-                value = shared[int(value)]
+                index = int(value)
+                value = shared[index] if index >= 0 else None
             except (ValueError, IndexError):
                 value = None
         elif kind in ("n", ""):
@@ -387,7 +389,7 @@ def _sheet_rows(book: zipfile.ZipFile, path: str, shared: list[str]) -> Iterator
 def _xlsx_sheets(content: bytes) -> Iterator[RawSheet]:
     try:
         book = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, EOFError) as exc:
         raise UnreadableFile(details={"reason": str(exc)[:200]}) from exc
     with book:
         check_archive(book)

@@ -13,6 +13,7 @@ from app.deps import ScopeDep, SessionDep
 from app.households import import_layout as layout
 from app.households import import_report, importer
 from app.models import AdminUnit
+from app.reports.service import log_export
 
 
 class ImportRowOut(BaseModel):
@@ -184,8 +185,21 @@ def error_report(
         filename=file.filename or "",
         column_map=_column_map(column_map),
     )
+    content = import_report.error_report(result)
+    assert result.commune.id is not None
+    # Names and phones leave the server in this file: logged like every export of personal data.
+    log_export(
+        session,
+        actor=scope.user,
+        kind="household_import_errors",
+        file_format="xlsx",
+        unit_id=result.commune.id,
+        campaign_id=0,
+        row_count=sum(1 for r in result.rows if r.errors or r.warnings),
+        personal_data=True,
+    )
     headers = {"Content-Disposition": 'attachment; filename="loi-nhap-ho-gia-dinh.xlsx"'}
-    return Response(import_report.error_report(result), media_type=XLSX, headers=headers)
+    return Response(content, media_type=XLSX, headers=headers)
 
 
 @router.post("/commit", response_model=ImportCommitOut)

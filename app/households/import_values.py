@@ -7,7 +7,7 @@ phone "không có", a birth year "196x", a member count "bốn") is dropped with
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from app.auth.phone import InvalidPhone, normalize_phone
@@ -43,6 +43,7 @@ OLD_MOBILE_PREFIXES = {
     "0188": "058",
     "0199": "059",
 }
+_OLD_WITHOUT_ZERO = {p[1:] for p in OLD_MOBILE_PREFIXES}
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
 _NO_VALUE = {"", "khong", "khong co", "chua co", "k", "ko", "kco", "khong co sdt", "-", "--", "x", "0", "none"}
 
@@ -51,7 +52,16 @@ def cell_text(value: Any) -> str:
     """A cell as NFC text: trimmed, spaces collapsed, invisible characters gone, 12.0 → "12"."""
     if isinstance(value, Formula):
         value = value.cached
-    if value is None or isinstance(value, bool):
+    if isinstance(value, str):
+        # Most cells are clean already: printable (no controls, no zero-width), trimmed, NFC.
+        if (
+            value.isprintable()
+            and "  " not in value
+            and value.strip() == value
+            and unicodedata.is_normalized("NFC", value)
+        ):
+            return value
+    elif value is None or isinstance(value, bool):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -81,10 +91,34 @@ def phone_digits(value: Any) -> str:
     return cell_text(value)
 
 
+_SEVERAL = re.compile(r"\s*(?:[/;,\n]|\s-\s|\bho[aặ]c\b|\bor\b)\s*", re.IGNORECASE)
+
+
 def parse_phone(value: Any) -> tuple[str | None, dict[str, Any] | None]:
-    """(E.164 phone, None), (None, None) for an empty cell, or (None, warning) when unusable."""
+    """(E.164 phone, None), (None, None) for an empty cell, or (None, warning) when unusable. Of
+    "0912 345 678 / 0987 654 321" the first usable number is kept, with a warning."""
     raw = phone_digits(value)
-    key = fold(raw)
+    if raw.isdigit():
+        return _one_phone(raw)
+    parts = [p for p in _SEVERAL.split(raw) if p.strip()]
+    if len(parts) > 1:
+        for part in parts:
+            phone, _ = _one_phone(part)
+            if phone:
+                return phone, {
+                    "code": "several_phones",
+                    "column": "phone",
+                    "value": raw[:60],
+                    "message": f"Ô có nhiều số “{raw[:60]}”: chỉ nhập số đầu tiên hợp lệ.",
+                    "message_en": f"Several numbers “{raw[:60]}”: only the first valid one is kept.",
+                }
+    return _one_phone(raw)
+
+
+def _one_phone(raw: str) -> tuple[str | None, dict[str, Any] | None]:
+    if not raw:
+        return None, None
+    key = raw if raw.isdigit() else fold(raw)
     if key in ("", "-", "--"):
         return None, None
     if key in _NO_VALUE:
@@ -96,7 +130,7 @@ def parse_phone(value: Any) -> tuple[str | None, dict[str, Any] | None]:
         digits = "0" + digits[4:]
     elif digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
-    elif len(digits) == 10 and digits[:3] in {p[1:] for p in OLD_MOBILE_PREFIXES}:
+    elif len(digits) == 10 and digits[:3] in _OLD_WITHOUT_ZERO:
         digits = "0" + digits  # 1689123456: an old number typed as a number
     renumbered = False
     if len(digits) == 11 and digits[:4] in OLD_MOBILE_PREFIXES:
@@ -138,6 +172,9 @@ def parse_birth_year(value: Any) -> tuple[int | None, dict[str, Any] | None]:
         value = value.cached
     if isinstance(value, date):
         value = value.year
+    elif isinstance(value, int | float) and not isinstance(value, bool) and 3_000 < value < 60_000:
+        # A birth date typed in a date-formatted cell: the sheet holds Excel's day number.
+        value = (date(1899, 12, 30) + timedelta(days=int(value))).year
     text = cell_text(value)
     if not text:
         return None, None
@@ -162,6 +199,8 @@ def parse_member_count(value: Any) -> tuple[int, dict[str, Any] | None]:
     text = cell_text(value)
     if not text:
         return 0, None
+    if text.isdigit() and int(text) <= MAX_MEMBERS:
+        return int(text), None
     m = _MEMBERS.match(fold(text))
     if m and int(m.group(1)) <= MAX_MEMBERS:
         return int(m.group(1)), None

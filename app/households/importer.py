@@ -22,6 +22,8 @@ import io
 import json
 import re
 import uuid
+import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -160,6 +162,7 @@ class Row:
     household_id: uuid.UUID | None = None
     status: str = "new"  # new | duplicate | already_imported | error
     name_key: str = ""
+    _dup_key: tuple[int | str, str, str] | None = None
 
     @property
     def key(self) -> str:
@@ -172,7 +175,9 @@ class Row:
         return self.hamlet_id if self.hamlet_id is not None else "new:" + fold(self.hamlet_name)
 
     def dup_key(self) -> tuple[int | str, str, str]:
-        return (self.hamlet_key(), self.name_key, fold(self.address))
+        if self._dup_key is None or self._dup_key[0] != self.hamlet_key():
+            self._dup_key = (self.hamlet_key(), self.name_key, fold(self.address))
+        return self._dup_key
 
     def values(self) -> dict[str, Any]:
         return {
@@ -213,6 +218,7 @@ class Hamlets:
         self.by_id = {h.id: h for h in hamlets}
         self.by_code = {h.code.lower(): h for h in hamlets}
         self.by_name: dict[str, AdminUnit] = {}
+        self._seen: dict[str, AdminUnit | None] = {}  # the same few names on every row
         for h in hamlets:
             self.by_name[h.search_key] = h
         for h in hamlets:
@@ -227,10 +233,13 @@ class Hamlets:
         return self.by_code.get(key)
 
     def by_text(self, name: str) -> AdminUnit | None:
+        if name in self._seen:
+            return self._seen[name]
         key = fold(name)
-        if not key:
-            return None
-        return self.by_name.get(key) or self.by_name.get(_without_type(key))
+        found = (self.by_name.get(key) or self.by_name.get(_without_type(key))) if key else None
+        if len(self._seen) < 10_000:
+            self._seen[name] = found
+        return found
 
 
 _TYPE_KEYS = sorted({fold(t) for t in (*layout.HAMLET_TYPES, "khu")}, key=len, reverse=True)
@@ -279,11 +288,20 @@ def sheet_hamlet(table: layout.SheetTable, hamlets: Hamlets) -> SheetHamlet | No
     return None
 
 
+def _hamlet_column_type(table: layout.SheetTable) -> str:
+    """ "Ấp" when the hamlet column is headed by a kind of hamlet ("Ấp", "Thôn", "Khóm"), else ""."""
+    i = table.columns.get("hamlet")
+    header = table.headers[i] if i is not None and i < len(table.headers) else ""
+    key = fold(header)
+    return values.place_name(header).capitalize() if key and key in _TYPE_KEYS and key != "khu" else ""
+
+
 def check_rows(tables: list[layout.SheetTable], hamlets: Hamlets) -> list[Row]:
     out: list[Row] = []
     for table in tables:
         columns = table.columns
         fallback = sheet_hamlet(table, hamlets)
+        column_type = _hamlet_column_type(table)
         for number, cells in table.rows:
             row = Row(sheet=table.name, sheet_index=table.index, row=number)
             row.head_name = values.person_name(_cell(cells, columns, "head_name"))
@@ -303,6 +321,10 @@ def check_rows(tables: list[layout.SheetTable], hamlets: Hamlets) -> list[Row]:
             else:
                 name = hamlet_name or (fallback.name if fallback else "")
                 hamlet = hamlets.by_text(name)
+                if hamlet is None and hamlet_name and column_type and not layout.looks_like_hamlet(name):
+                    # Under a column headed "Ấp", "Thạnh Hòa" and "3" are "Ấp Thạnh Hòa" and "Ấp 3".
+                    name = f"{column_type} {name}"
+                    hamlet = hamlets.by_text(name)
                 if hamlet is None and name:
                     row.hamlet_name, row.new_hamlet = values.place_name(name), True
                     row.warnings.append(
@@ -559,12 +581,25 @@ def read_tables(
     budget = layout.RowBudget()
     tables: list[layout.SheetTable] = []
     skipped: list[dict[str, Any]] = []
-    for raw in read_sheets(content, filename):
-        table = layout.sheet_table(raw, column_map, budget)
-        if isinstance(table, str):
-            skipped.append({"sheet": raw.name, "reason": table})
-        else:
-            tables.append(table)
+    try:
+        for raw in read_sheets(content, filename):
+            table = layout.sheet_table(raw, column_map, budget)
+            if isinstance(table, str):
+                skipped.append({"sheet": raw.name, "reason": table})
+            else:
+                tables.append(table)
+    except (
+        ValueError,
+        LookupError,
+        OverflowError,
+        EOFError,
+        OSError,
+        RecursionError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as exc:
+        # Whatever else a corrupt file makes the readers throw: a clean 422, never a 500.
+        raise UnreadableFile(details={"reason": str(exc)[:200]}) from exc
     if not tables:
         if all(s["reason"] == "empty" for s in skipped):
             raise EmptyFile()
@@ -711,6 +746,10 @@ def parse_selection(selection: str, rows: list[Row]) -> list[Row]:
 def create_new_hamlets(session: Session, *, commune: AdminUnit, rows: list[Row]) -> list[AdminUnit]:
     """The hamlets the chosen rows name but the commune lacks: created once, then every such row gets
     its hamlet and its household id."""
+    if not any(r.new_hamlet and r.hamlet_id is None for r in rows):
+        return []
+    # Two imports naming the same new hamlet at once: the second waits here, then finds it.
+    session.exec(select(AdminUnit.id).where(AdminUnit.id == commune.id).with_for_update()).all()
     existing = Hamlets(units_of(session, commune))
     created: list[AdminUnit] = []
     for r in rows:
