@@ -50,7 +50,7 @@ export default function ChangePassword({ session, onDone }: { session: Session; 
       <h1>{p('title')}</h1>
       <p>{p('intro')}</p>
       <p class="muted small">
-        {session.user.full_name} — {session.user.phone}
+        {session.user.full_name} — {session.user.phone.replace(/^\+84/, '0')}
       </p>
       <form onSubmit={submit}>
         <label>
