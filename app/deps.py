@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from app.auth.scope import Scope, scope_for
 from app.auth.security import InvalidToken, decode_token, require_current_credentials
+from app.auth.service import AccountDeactivated
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.models import User
@@ -16,10 +17,14 @@ from app.routing import end_read
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-class AccountDeactivated(Forbidden):
-    code = "account_deactivated"
-    message_vi = "Tài khoản đã bị vô hiệu hoá. Liên hệ cán bộ xã để được hỗ trợ."
-    message_en = "This account has been deactivated. Contact your commune official."
+class PasswordChangeRequired(Forbidden):
+    code = "password_change_required"
+    message_vi = "Bạn cần đổi mật khẩu tạm trước khi tiếp tục."
+    message_en = "Change your temporary password before going on."
+
+
+# What a user holding a temporary password may still call: who they are, and the password change.
+_ALLOWED_BEFORE_CHANGE = ("/api/v1/me", "/api/v1/me/password")
 
 
 def _bearer(request: Request) -> str:
@@ -38,6 +43,8 @@ def get_current_user(request: Request, session: SessionDep) -> User:
     if not user.is_active:
         raise AccountDeactivated()
     require_current_credentials(claims, user.credential_version)
+    if user.must_change_password and request.url.path not in _ALLOWED_BEFORE_CHANGE:
+        raise PasswordChangeRequired()
     end_read(session)
     return user
 

@@ -32,15 +32,16 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
-        // The officials' dashboard chunk is fetched online when opened, not precached for volunteers.
-        globIgnores: ['**/dashboard-*.js'],
+        // The officials' dashboard and administration chunks are fetched online when opened, not
+        // precached for volunteers.
+        globIgnores: ['**/dashboard-*.js', '**/admin-*.js', '**/admin-*.css'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/api\//],
         // /api is never cached by the service worker. The dashboard chunk is cached the first time an
         // official opens it, so it reopens offline; volunteers never download it.
         runtimeCaching: [
           {
-            urlPattern: ({ url }) => url.pathname.startsWith('/assets/dashboard-'),
+            urlPattern: ({ url }) => url.pathname.startsWith('/assets/dashboard-') || url.pathname.startsWith('/assets/admin-'),
             handler: 'CacheFirst',
             options: { cacheName: 'tungnha-dashboard', expiration: { maxEntries: 8 } },
           },

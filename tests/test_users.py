@@ -186,8 +186,9 @@ def test_deactivated_volunteer_stops_syncing_and_keeps_their_visits(client: Test
     assert r.status_code == 200 and r.json()["is_active"] is False
     r = client.get("/api/v1/me", headers=volunteer_headers)
     assert r.status_code == 403 and r.json()["error"]["code"] == "account_deactivated"
+    # With the right password the login says why; the phone shows it instead of "wrong password".
     r = client.post("/api/v1/auth/login", json={"phone": volunteer.phone, "password": "mat-khau-thu"})
-    assert r.status_code == 401
+    assert r.status_code == 403 and r.json()["error"]["code"] == "account_deactivated"
     detail = client.get(f"/api/v1/households/{household_id}", headers=official).json()
     assert [v["volunteer_id"] for v in detail["visits"]] == [volunteer.id]
     assert client.post(f"/api/v1/users/{commune.id}/deactivate", headers=official).status_code == 403

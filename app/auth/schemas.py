@@ -19,6 +19,7 @@ class UserOut(BaseModel):
     role: str
     unit_id: int | None
     is_active: bool
+    must_change_password: bool = False
 
 
 class TokenOut(BaseModel):

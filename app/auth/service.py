@@ -21,7 +21,7 @@ from app.auth.security import (
     verify_password,
 )
 from app.config import get_settings
-from app.errors import AppError, Unauthorized
+from app.errors import AppError, Forbidden, Unauthorized
 from app.models import AdminUnit, LoginThrottle, Team, TeamMember, User, VolunteerArea
 from app.models.base import table_of, utcnow
 
@@ -30,6 +30,12 @@ class WrongCredentials(Unauthorized):
     code = "wrong_credentials"
     message_vi = "Số điện thoại hoặc mật khẩu không đúng."
     message_en = "Wrong phone number or password."
+
+
+class AccountDeactivated(Forbidden):
+    code = "account_deactivated"
+    message_vi = "Tài khoản đã bị vô hiệu hóa. Liên hệ cán bộ xã để được hỗ trợ."
+    message_en = "This account has been deactivated. Contact your commune official."
 
 
 class TooManyAttempts(AppError):
@@ -111,7 +117,8 @@ def authenticate(session: Session, *, phone: str, password: str, client: str) ->
     if not verify_password(password, user.password_hash if user else None) or user is None:
         raise WrongCredentials(details={"phone": e164})
     if not user.is_active:
-        raise WrongCredentials(details={"phone": e164})
+        # The right password on a deactivated account: say why, so the phone can tell its owner.
+        raise AccountDeactivated()
     session.execute(delete(LoginThrottle).where(col(LoginThrottle.phone) == e164, col(LoginThrottle.client) == client))
     return user
 
@@ -129,8 +136,10 @@ def tokens_for(user: User) -> dict[str, object]:
 def refresh(session: Session, *, refresh_token: str) -> User:
     claims = decode_token(refresh_token, "refresh")
     user = session.get(User, int(claims["sub"]))
-    if user is None or not user.is_active:
+    if user is None:
         raise InvalidToken()
+    if not user.is_active:
+        raise AccountDeactivated()
     require_current_credentials(claims, user.credential_version)
     return user
 

@@ -31,3 +31,9 @@ def get_campaign(campaign_id: IdPath, session: SessionDep, scope: ScopeDep) -> d
 def update_campaign(campaign_id: IdPath, body: CampaignPatch, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     campaign = service.update_campaign(session, scope=scope, campaign_id=campaign_id, data=body)
     return service.describe(session, [campaign])[0]
+
+
+@router.post("/{campaign_id}/close", response_model=CampaignOut)
+def close_campaign(campaign_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    """End a running campaign today: it no longer shows as running; its visits stay counted."""
+    return service.describe(session, [service.close_campaign(session, scope=scope, campaign_id=campaign_id)])[0]

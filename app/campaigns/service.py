@@ -238,3 +238,19 @@ def describe(session: Session, campaigns: list[Campaign]) -> list[dict[str, Any]
             {**c.model_dump(), "unit_name": names.get(c.unit_id, ""), "unit_ids": parts[c.id or 0], "state": state}
         )
     return out
+
+
+def close_campaign(session: Session, *, scope: Scope, campaign_id: int) -> Campaign:
+    """End a running campaign today (Việt Nam time). Visits made until today still count."""
+    _require_manager(scope)
+    campaign = get_campaign(session, scope=scope, campaign_id=campaign_id)
+    today = today_in_vietnam()
+    if campaign.ends_on <= today:
+        return campaign
+    if campaign.starts_on > today:
+        raise Invalid(
+            "Chiến dịch chưa bắt đầu: hãy sửa ngày thay vì kết thúc.",
+            "The campaign has not started: change its dates instead.",
+            code="campaign_not_started",
+        )
+    return update_campaign(session, scope=scope, campaign_id=campaign_id, data=CampaignPatch(ends_on=today))

@@ -57,7 +57,7 @@ class NotAHamlet(Invalid):
 class HouseholdDeleted(AppError):
     status_code = 409
     code = "household_deleted"
-    message_vi = "Hộ gia đình này đã bị xoá."
+    message_vi = "Hộ gia đình này đã bị xóa."
     message_en = "This household has been deleted."
 
 

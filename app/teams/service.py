@@ -133,7 +133,7 @@ def add_member(session: Session, *, scope: Scope, team_id: int, data: MemberIn) 
             details={"user_id": user.id},
         )
     if not user.is_active:
-        raise Invalid("Tài khoản này đã bị vô hiệu hoá.", "This account is deactivated.", code="account_deactivated")
+        raise Invalid("Tài khoản này đã bị vô hiệu hóa.", "This account is deactivated.", code="account_deactivated")
     others = session.exec(select(TeamMember).where(TeamMember.user_id == user.id, TeamMember.team_id != team.id)).all()
     if others:
         if not data.move:

@@ -9,7 +9,18 @@ from app.models.units import SCHEME_2004
 from app.routing import OneHopRoute
 from app.schemas_common import IdPath, IdQuery, PlainText
 from app.units import service
-from app.units.schemas import LEVEL_PATTERN, SCHEME_PATTERN, HamletIn, UnitDetail, UnitOut, UnitSearchHit
+from app.units.schemas import (
+    LEVEL_PATTERN,
+    SCHEME_PATTERN,
+    HamletIn,
+    HamletMergeIn,
+    HamletMergeOut,
+    HamletPatch,
+    HamletRow,
+    UnitDetail,
+    UnitOut,
+    UnitSearchHit,
+)
 
 router = APIRouter(prefix="/units", tags=["units"], route_class=OneHopRoute)
 
@@ -41,6 +52,39 @@ def search_units(
 @router.get("/{unit_id}", response_model=UnitDetail)
 def get_unit(unit_id: IdPath, session: SessionDep, _: CurrentUser) -> dict[str, object]:
     return service.unit_detail(session, unit_id=unit_id)
+
+
+@router.get("/{commune_id}/hamlets", response_model=list[HamletRow])
+def list_hamlets(commune_id: int, session: SessionDep, scope: ScopeDep) -> list[dict[str, object]]:
+    """The commune's hamlets with their households, volunteers and teams; inactive ones last."""
+    return service.list_hamlets(session, scope=scope, commune_id=commune_id)
+
+
+@router.patch("/{hamlet_id}", response_model=UnitOut)
+def rename_hamlet(hamlet_id: int, body: HamletPatch, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
+    hamlet = service.rename_hamlet(session, scope=scope, hamlet_id=hamlet_id, name=body.name, unit_type=body.unit_type)
+    return {**hamlet.model_dump(), "child_count": 0}
+
+
+@router.post("/{hamlet_id}/merge", response_model=HamletMergeOut)
+def merge_hamlet(hamlet_id: int, body: HamletMergeIn, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
+    """Move a hamlet's households, volunteers and teams into another hamlet of the commune; it is then inactive."""
+    moved = service.merge_hamlets(session, scope=scope, hamlet_id=hamlet_id, into_id=body.into_id)
+    into = service.get_unit(session, body.into_id)
+    return {**moved, "into": {**into.model_dump(), "child_count": 0}}
+
+
+@router.post("/{hamlet_id}/deactivate", response_model=UnitOut)
+def deactivate_hamlet(hamlet_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
+    """A hamlet is never deleted: its households, visits and reports stay; it is no longer offered."""
+    hamlet = service.set_hamlet_active(session, scope=scope, hamlet_id=hamlet_id, active=False)
+    return {**hamlet.model_dump(), "child_count": 0}
+
+
+@router.post("/{hamlet_id}/reactivate", response_model=UnitOut)
+def reactivate_hamlet(hamlet_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
+    hamlet = service.set_hamlet_active(session, scope=scope, hamlet_id=hamlet_id, active=True)
+    return {**hamlet.model_dump(), "child_count": 0}
 
 
 @router.post("/{commune_id}/hamlets", response_model=UnitOut, status_code=201)

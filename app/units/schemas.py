@@ -47,3 +47,30 @@ class HamletIn(BaseModel):
 
     name: HamletName
     unit_type: HamletType = Field(default="", description="ấp, thôn, khu vực, tổ dân phố… (guessed from the name)")
+
+
+class HamletPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: HamletName
+    unit_type: HamletType | None = None
+
+
+class HamletMergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into_id: int = Field(ge=1, description="The hamlet that receives the households, volunteers and teams")
+
+
+class HamletRow(UnitOut):
+    active: bool
+    household_count: int
+    volunteer_count: int
+    team_count: int
+
+
+class HamletMergeOut(BaseModel):
+    households: int
+    volunteers: int
+    teams: int
+    into: UnitOut

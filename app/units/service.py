@@ -4,8 +4,11 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.auth.scope import Scope
-from app.errors import AppError, Invalid, NotFound
-from app.models import AdminUnit, AreaVersion
+from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, OutsideYourArea
+from app.households import service as households
+from app.households.schemas import HouseholdIn
+from app.models import AdminUnit, AreaVersion, Household, Team, VolunteerArea
+from app.models.base import utcnow
 from app.models.units import SCHEME_2004
 from app.text import fold, nfc
 
@@ -220,3 +223,140 @@ def add_hamlet(session: Session, *, scope: Scope, commune_id: int, name: str, un
     commune = get_unit(session, commune_id)
     scope.require_unit(commune)
     return create_hamlet(session, commune=commune, name=name, unit_type=unit_type)
+
+
+# --- hamlet management (officials of the commune and above) -------------------------------------------
+
+
+class NotAHamlet(Invalid):
+    code = "not_a_hamlet"
+    message_vi = "Đơn vị này không phải là thôn/ấp."
+    message_en = "This unit is not a hamlet."
+
+
+class HamletInactive(Conflict):
+    code = "hamlet_inactive"
+    message_vi = "Thôn/ấp này đã ngừng sử dụng."
+    message_en = "This hamlet is no longer in use."
+
+
+def _managed_hamlet(session: Session, scope: Scope, hamlet_id: int) -> AdminUnit:
+    hamlet = get_unit(session, hamlet_id)
+    if hamlet.level != "hamlet":
+        raise NotAHamlet(details={"unit_id": hamlet_id})
+    if not scope.is_admin and scope.unit_path is None:
+        raise Forbidden()
+    scope.require_unit(hamlet)
+    return hamlet
+
+
+def list_hamlets(session: Session, *, scope: Scope, commune_id: int) -> list[dict[str, object]]:
+    """A commune's hamlets with how many households, volunteers and teams each has; inactive ones last."""
+    commune = get_unit(session, commune_id)
+    if not scope.can_read_unit(commune):
+        raise OutsideYourArea(details={"unit_id": commune_id})
+    hamlets = list(session.exec(select(AdminUnit).where(AdminUnit.parent_id == commune.id)).all())
+    ids = [h.id for h in hamlets]
+
+    def count_by(column: object, extra: object = None) -> dict[int, int]:
+        if not ids:
+            return {}
+        stmt = select(column, func.count()).where(col(column).in_(ids))  # type: ignore[call-overload]
+        if extra is not None:
+            stmt = stmt.where(extra)
+        return {int(k): int(n) for k, n in session.exec(stmt.group_by(column)).all()}
+
+    households = count_by(Household.hamlet_id, col(Household.deleted_at).is_(None))
+    volunteers = count_by(VolunteerArea.hamlet_id)
+    teams = count_by(Team.unit_id)
+    rows = [
+        {
+            **h.model_dump(),
+            "child_count": 0,
+            "active": h.valid_to is None,
+            "household_count": households.get(h.id or 0, 0),
+            "volunteer_count": volunteers.get(h.id or 0, 0),
+            "team_count": teams.get(h.id or 0, 0),
+        }
+        for h in hamlets
+    ]
+    rows.sort(key=lambda r: (not r["active"], str(r["search_key"])))
+    return rows
+
+
+def rename_hamlet(session: Session, *, scope: Scope, hamlet_id: int, name: str, unit_type: str | None) -> AdminUnit:
+    hamlet = _managed_hamlet(session, scope, hamlet_id)
+    name = nfc(name)
+    if not name:
+        raise Invalid("Tên thôn/ấp không được để trống.", "The hamlet needs a name.", code="name_required")
+    taken = session.exec(
+        select(AdminUnit.id).where(
+            AdminUnit.parent_id == hamlet.parent_id, AdminUnit.search_key == fold(name), AdminUnit.id != hamlet.id
+        )
+    ).first()
+    if taken is not None:
+        raise HamletExists(details={"name": name})
+    hamlet.name = name
+    hamlet.search_key = fold(name)
+    if unit_type is not None:
+        hamlet.unit_type = nfc(unit_type).lower() or hamlet_type(name)
+    session.add(hamlet)
+    session.flush()
+    return hamlet
+
+
+def set_hamlet_active(session: Session, *, scope: Scope, hamlet_id: int, active: bool) -> AdminUnit:
+    """A hamlet is never deleted (households, visits and reports refer to it): it stops being offered."""
+    hamlet = _managed_hamlet(session, scope, hamlet_id)
+    if active:
+        hamlet.valid_to = None
+    elif hamlet.valid_to is None:
+        hamlet.valid_to = utcnow().date()
+    session.add(hamlet)
+    session.flush()
+    return hamlet
+
+
+def merge_hamlets(session: Session, *, scope: Scope, hamlet_id: int, into_id: int) -> dict[str, int]:
+    """Move everything of `hamlet_id` into `into_id` (same commune), then deactivate it.
+
+    Households move through the household service so visits, people, derived figures and the phones of
+    both hamlets follow (the phones of the old hamlet pull tombstones). Volunteers' areas and teams move too.
+    """
+    source = _managed_hamlet(session, scope, hamlet_id)
+    target = _managed_hamlet(session, scope, into_id)
+    if source.id == target.id:
+        raise Invalid("Chọn hai thôn/ấp khác nhau.", "Choose two different hamlets.", code="same_hamlet")
+    if source.parent_id != target.parent_id:
+        raise Invalid(
+            "Chỉ gộp được hai thôn/ấp của cùng một xã.",
+            "Only two hamlets of the same commune can be merged.",
+            code="different_communes",
+        )
+    if target.valid_to is not None:
+        raise HamletInactive(details={"unit_id": target.id})
+    moved = 0
+    for household in session.exec(select(Household).where(Household.hamlet_id == source.id)).all():
+        data = HouseholdIn.model_validate(
+            {
+                **household.model_dump(include=set(HouseholdIn.model_fields) - {"id", "deleted", "hamlet_id"}),
+                "id": household.id,
+                "hamlet_id": target.id,
+                "deleted": household.deleted_at is not None,
+            }
+        )
+        households.upsert_household(session, actor=scope.user, scope=scope, data=data)
+        moved += 1
+    areas = session.exec(select(VolunteerArea).where(VolunteerArea.hamlet_id == source.id)).all()
+    for area in areas:
+        if session.get(VolunteerArea, (area.user_id, target.id)) is None:
+            session.add(VolunteerArea(user_id=area.user_id, hamlet_id=target.id))  # type: ignore[arg-type]
+        session.delete(area)
+    teams = session.exec(select(Team).where(Team.unit_id == source.id)).all()
+    for team in teams:
+        team.unit_id = target.id  # type: ignore[assignment]
+        session.add(team)
+    source.valid_to = utcnow().date()
+    session.add(source)
+    session.flush()
+    return {"households": moved, "volunteers": len(areas), "teams": len(teams)}

@@ -36,9 +36,18 @@ def list_users(
     unit_id: IdQuery = None,
     role: Annotated[str | None, Query(pattern=FIELD_ROLE_PATTERN)] = None,
     active: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict[str, Any]:
+    """`q`: part of the name (accents optional) or of the phone number."""
     users, total = service.list_users(
-        session, scope=scope, unit_id=unit_id, role=role, active=active, limit=page.limit, offset=page.offset
+        session,
+        scope=scope,
+        unit_id=unit_id,
+        role=role,
+        active=active,
+        query=q,
+        limit=page.limit,
+        offset=page.offset,
     )
     return {"items": service.describe(session, users), "total": total, "limit": page.limit, "offset": page.offset}
 

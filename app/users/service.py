@@ -18,6 +18,7 @@ from app.auth.security import bump_credentials, hash_password, verify_password
 from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, OutsideYourArea
 from app.models import AdminUnit, Team, TeamMember, User, VolunteerArea
 from app.models.base import utcnow
+from app.text import fold
 from app.units import service as units
 from app.users.schemas import UserIn, UserPatch
 
@@ -252,7 +253,7 @@ def set_active(session: Session, *, scope: Scope, user_id: int, active: bool) ->
     user = _managed(session, scope=scope, user_id=user_id)
     if user.id == scope.user.id:
         raise Invalid(
-            "Bạn không thể tự vô hiệu hoá tài khoản của mình.",
+            "Bạn không thể tự vô hiệu hóa tài khoản của mình.",
             "You cannot deactivate your own account.",
             code="cannot_deactivate_self",
         )
@@ -291,9 +292,11 @@ def list_users(
     unit_id: int | None = None,
     role: str | None = None,
     active: bool | None = None,
+    query: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[User], int]:
+    """`query` finds a name without its accents ("hoa" finds "Lê Thị Hoà") or a part of the phone."""
     _require_manager(scope.user)
     stmt = select(User)
     clause = _in_scope_clause(scope)
@@ -307,8 +310,17 @@ def list_users(
         stmt = stmt.where(User.role == role)
     if active is not None:
         stmt = stmt.where(User.is_active == active)
+    ordered = stmt.order_by(col(User.full_name), col(User.id))
+    key = fold(query or "")
+    if key:
+        digits = "".join(c for c in key if c.isdigit())
+        local = digits[1:] if digits.startswith("0") else digits
+        found = [
+            u for u in session.exec(ordered).all() if key in fold(u.full_name) or (len(local) >= 3 and local in u.phone)
+        ]
+        return found[offset : offset + limit], len(found)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(col(User.full_name), col(User.id)).limit(limit).offset(offset)).all()
+    rows = session.exec(ordered.limit(limit).offset(offset)).all()
     return list(rows), int(total)
 
 

@@ -42,7 +42,29 @@ function LazyDashboard(props: DashboardProps) {
   return View ? <View {...props} /> : <main class="page">{t('dashboard_loading')}</main>;
 }
 
-// Officials read reports; they do not walk hamlets, so they get the dashboard and no sync of households.
+type PasswordProps = { session: Session; onDone: (s: Session) => void };
+
+/** The first-login password change: a chunk of its own, fetched once per account. */
+function LazyChangePassword(props: PasswordProps) {
+  const [View, setView] = useState<ComponentType<PasswordProps> | null>(null);
+  useEffect(() => {
+    void import('./views/ChangePassword').then((m) => setView(() => m.default));
+  }, []);
+  return View ? <View {...props} /> : <main class="page">{t('loading')}</main>;
+}
+
+type OfficialProps = { role: string; onLogout: () => void };
+
+/** Officials' and admins' screens (reports, administration): a chunk of their own. */
+function LazyOfficials(props: OfficialProps) {
+  const [View, setView] = useState<ComponentType<OfficialProps> | null>(null);
+  useEffect(() => {
+    void import('./officials').then((m) => setView(() => m.default));
+  }, []);
+  return View ? <View {...props} /> : <main class="page">{t('loading')}</main>;
+}
+
+// Officials read reports and manage; they do not walk hamlets, so they get no sync of households.
 const OFFICIAL_ROLES = ['commune_official', 'district_official', 'province_official', 'admin'];
 const isOfficial = (role: string | undefined) => !!role && OFFICIAL_ROLES.includes(role);
 
@@ -61,10 +83,11 @@ export function App() {
 
   const usable = !!session && session.refresh_expires_at > Date.now() && !relogin;
   const official = isOfficial(session?.user.role);
+  const mustChange = !!session?.user.must_change_password;
   useEffect(() => {
-    if (!usable || official) return;
+    if (!usable || official || mustChange) return;
     return startTriggers(engine);
-  }, [usable, official]);
+  }, [usable, official, mustChange]);
 
   // Warn before closing the page with unsynced data.
   useEffect(() => {
@@ -89,7 +112,9 @@ export function App() {
           onLogin={(s) => {
             setSession(s);
             setRelogin(false);
-            if (!isOfficial(s.user.role)) void engine.sync(true);
+            // A team leader's home is the team's progress; the walk list is one tap away.
+            if (s.user.role === 'team_leader') location.hash = '#/team';
+            if (!isOfficial(s.user.role) && !s.user.must_change_password) void engine.sync(true);
           }}
         />
         {update && <UpdatePrompt apply={update} />}
@@ -97,20 +122,26 @@ export function App() {
     );
   }
 
+  if (mustChange) {
+    return (
+      <LazyChangePassword
+        session={session}
+        onDone={(s) => {
+          setSession(s);
+          if (!isOfficial(s.user.role)) void engine.sync(true);
+        }}
+      />
+    );
+  }
+
   if (official) {
+    const logout = async () => {
+      await logoutAndForget();
+      setSession(null);
+    };
     return (
       <>
-        <header class="topbar">
-          <a href="#/dashboard" class="brand">
-            {t('app_name')}
-          </a>
-        </header>
-        <LazyDashboard
-          onLogout={async () => {
-            await logoutAndForget();
-            setSession(null);
-          }}
-        />
+        <LazyOfficials role={session.user.role} onLogout={logout} />
         {update && <UpdatePrompt apply={update} />}
       </>
     );
@@ -166,6 +197,11 @@ export function App() {
           <button type="button" class="primary" onClick={() => setRelogin(true)}>
             {t('login_button')}
           </button>
+        </p>
+      )}
+      {sync.problem === 'deactivated' && (
+        <p class="notice bad banner" role="alert" data-testid="deactivated">
+          {t('problem_deactivated')}
         </p>
       )}
       {sync.problem === 'update_required' && (

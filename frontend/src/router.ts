@@ -8,7 +8,9 @@ export type Route =
   | { name: 'new' }
   | { name: 'sync' }
   | { name: 'team' }
-  | { name: 'dashboard'; unitId?: number; campaignId?: number };
+  | { name: 'dashboard'; unitId?: number; campaignId?: number }
+  // #/admin[/<unit id>[/<section>[/<item id>]]]: the administration screens (officials and admins).
+  | { name: 'admin'; unitId?: number; section?: string; itemId?: number };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -25,6 +27,10 @@ export function parseRoute(hash: string): Route {
     // #/dashboard/<unit id>/<campaign id>: both optional (the official's own unit, the current campaign).
     const [unitId, campaignId] = [parts[1], parts[2]].map((p) => (p && /^\d+$/.test(p) ? Number(p) : undefined));
     return { name: 'dashboard', unitId, campaignId };
+  }
+  if (parts[0] === 'admin') {
+    const num = (p: string | undefined) => (p && /^\d+$/.test(p) ? Number(p) : undefined);
+    return { name: 'admin', unitId: num(parts[1]), section: parts[2], itemId: num(parts[3]) };
   }
   return { name: 'walk' };
 }
@@ -43,6 +49,10 @@ export function href(route: Route): string {
       return ['#/dashboard', route.unitId, route.unitId !== undefined ? route.campaignId : undefined]
         .filter((p) => p !== undefined)
         .join('/');
+    case 'admin': {
+      const tail = route.unitId === undefined ? [] : [route.unitId, route.section, route.section ? route.itemId : undefined];
+      return ['#/admin', ...tail].filter((p) => p !== undefined && p !== '').join('/');
+    }
     default:
       return `#/${route.name}`;
   }

@@ -21,7 +21,14 @@ def test_team_leader_sees_todays_progress_offline(server, open_browser):  # type
 
     context = open_browser()
     page = context.pages[0] if context.pages else context.new_page()
-    pwa.login(page, server.url, phone, households=4)
+    # A team leader's home is the team's progress; the walk list is one tap away.
+    page.goto(server.url + "/")
+    page.get_by_label("Số điện thoại").fill(pwa.spaced(phone))
+    page.get_by_label("Mật khẩu").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_test_id("team-progress")).to_be_visible()
+    page.get_by_role("link", name="Danh sách hộ").click()
+    expect(page.locator("[data-testid=household-list] li")).to_have_count(4, timeout=30_000)
     context.set_offline(True)
     pwa.log_all_proficient_single_person(page, "Nguyễn Văn An")
     pwa.log_not_home(page, "Trần Thị Bình")

@@ -112,6 +112,7 @@ export class Api {
           await this.store.set(session);
           return session;
         } catch (e) {
+          if (e instanceof ApiError && e.code === 'account_deactivated') throw e;
           if (e instanceof ApiError && (e.status === 401 || e.status === 403)) throw new AuthRequired();
           throw e;
         }
@@ -141,9 +142,19 @@ export class Api {
     return this.request<T>('GET', path);
   }
 
+  /** A JSON write (the officials' administration screens). */
+  send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return this.request<T>(method, path, body);
+  }
+
+  /** A multipart upload (a household list, a phone's exported outbox). */
+  upload<T>(path: string, form: FormData): Promise<T> {
+    return this.request<T>('POST', path, form);
+  }
+
   /** A file (a report export): the response body as a Blob and the server's file name. */
-  async download(path: string): Promise<{ blob: Blob; filename: string }> {
-    const response = await this.request<Response>('GET', path, undefined, true, false, true);
+  async download(path: string, form?: FormData): Promise<{ blob: Blob; filename: string }> {
+    const response = await this.request<Response>(form ? 'POST' : 'GET', path, form, true, false, true);
     const disposition = response.headers.get('Content-Disposition') ?? '';
     const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
     const plain = /filename="([^"]+)"/i.exec(disposition);
@@ -153,7 +164,8 @@ export class Api {
 
   private async request<T>(method: string, path: string, body?: unknown, auth = true, retried = false, raw = false): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const multipart = body instanceof FormData;
+    if (body !== undefined && !multipart) headers['Content-Type'] = 'application/json';
     if (auth) {
       let session = await this.store.get();
       if (!session) throw new AuthRequired();
@@ -165,7 +177,7 @@ export class Api {
       response = await this.fetchImpl(this.base + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : multipart ? body : JSON.stringify(body),
         cache: 'no-store',
       });
     } catch {
@@ -191,6 +203,7 @@ export class Api {
       throw new ApiError(response.status, code, message, messageEn);
     }
     if (raw) return response as unknown as T;
+    if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
 }

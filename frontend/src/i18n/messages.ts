@@ -32,6 +32,7 @@ export const MESSAGES = {
   result_update_required: ['cần tải lại ứng dụng', 'reload the app'],
   result_forbidden: ['máy chủ từ chối', 'refused by the server'],
   result_stalled: ['sẽ thử lại', 'will retry'],
+  result_deactivated: ['tài khoản đã bị vô hiệu hóa', 'account deactivated'],
   first_sync_households: ['Đã tải {n} hộ', '{n} households loaded'],
   // sync problems
   problem_offline: ['Không kết nối được. Dữ liệu vẫn an toàn trên máy; sẽ tự gửi khi có mạng.', 'No connection. Your data is safe on this phone and is sent when the signal returns.'],
@@ -40,6 +41,10 @@ export const MESSAGES = {
   problem_update_required: ['Ứng dụng đã cũ. Hãy tải lại để cập nhật.', 'This app version is too old. Reload to update.'],
   problem_forbidden: ['Máy chủ từ chối thiết bị này. Hãy xuất dữ liệu và báo tổ trưởng.', 'The server refused this device. Export your data and tell your team leader.'],
   problem_stalled: ['Máy chủ chưa nhận dữ liệu theo thứ tự. Sẽ thử lại.', 'The server did not accept the queue order. Will retry.'],
+  problem_deactivated: [
+    'Tài khoản của bạn đã bị vô hiệu hóa nên máy này ngừng đồng bộ. Dữ liệu chưa gửi vẫn được giữ: hãy xuất dữ liệu và liên hệ cán bộ xã.',
+    'Your account has been deactivated, so this phone stopped syncing. Unsent data is kept: export it and contact your commune official.',
+  ],
   next_try: ['Thử lại lúc', 'Next try at'],
   reload: ['Tải lại', 'Reload'],
   first_sync: ['Lần đầu: đang tải danh sách hộ của địa bàn', 'First sync: downloading the households of your area'],

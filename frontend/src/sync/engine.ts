@@ -10,7 +10,7 @@ export interface SyncApi {
 
 export type SyncPhase = 'idle' | 'pushing' | 'pulling';
 /** Why the loop stopped: a state the UI explains. `null` = last run succeeded. */
-export type SyncProblem = null | 'offline' | 'server' | 'auth' | 'update_required' | 'forbidden' | 'stalled';
+export type SyncProblem = null | 'offline' | 'server' | 'auth' | 'update_required' | 'forbidden' | 'deactivated' | 'stalled';
 
 export interface SyncState {
   phase: SyncPhase;
@@ -127,7 +127,7 @@ export class SyncEngine {
   sync(force = false): Promise<void> {
     if (this.running) return this.running;
     if (!force && this.inBackoff()) return Promise.resolve();
-    if (this.state.problem === 'auth' || this.state.problem === 'update_required') {
+    if (this.state.problem === 'auth' || this.state.problem === 'update_required' || this.state.problem === 'deactivated') {
       if (!force) return Promise.resolve();
     }
     this.running = this.exclusive(() => this.runOnce())
@@ -166,6 +166,7 @@ export class SyncEngine {
     if (error instanceof NetworkError) problem = 'offline';
     else if (error instanceof AuthRequired) problem = 'auth';
     else if (error instanceof ApiError && error.status === 426) problem = 'update_required';
+    else if (error instanceof ApiError && error.code === 'account_deactivated') problem = 'deactivated';
     else if (error instanceof ApiError && error.status === 403) problem = 'forbidden';
     else if (error instanceof StalledPush) problem = 'stalled';
     else if (!(error instanceof ApiError)) {
@@ -173,7 +174,7 @@ export class SyncEngine {
       console.error('sync failed', error);
     }
     const failures = this.state.failures + 1;
-    const terminal = problem === 'auth' || problem === 'update_required';
+    const terminal = problem === 'auth' || problem === 'update_required' || problem === 'deactivated';
     const delay = backoffDelay(failures, this.random, this.online() ? BACKOFF_MAX_MS : BACKOFF_OFFLINE_MAX_MS);
     this.set({
       phase: 'idle',

@@ -173,6 +173,17 @@ describe('sync loop', () => {
     expect(await db.outbox.count()).toBe(2);
   });
 
+  it('stops, keeping the outbox, when the account was deactivated, and does not retry by itself', async () => {
+    const { e, db, server, timers } = engine();
+    await addHouseholds(db, 1);
+    server.failNext.push(new ApiError(403, 'account_deactivated', 'Tài khoản đã bị vô hiệu hóa.'));
+    await e.sync(true);
+    expect(e.state.problem).toBe('deactivated');
+    expect(e.state.nextAttemptAt).toBeNull();
+    expect(timers).toHaveLength(0);
+    expect(await db.outbox.count()).toBe(1);
+  });
+
   it('waits instead of spinning when the server answers retry for everything', async () => {
     const { e, db, server } = engine();
     await addHouseholds(db, 2);
