@@ -227,7 +227,7 @@ def test_a_hamlets_drive_set_up_without_a_terminal(server, open_browser, playwri
         desk.get_by_placeholder("Tìm theo tên hoặc số điện thoại").fill("mai")
         desk.get_by_role("button", name="Tìm", exact=True).click()
         volunteer = item(desk, "Nguyễn Thị Mai")
-        volunteer.get_by_role("button", name="Vô hiệu hoá").click()
+        volunteer.get_by_role("button", name="Vô hiệu hóa").click()
         expect(volunteer).to_contain_text("Đã vô hiệu hóa")
         shots(desk, "official-people")
     finally:
