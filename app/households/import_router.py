@@ -54,7 +54,7 @@ class ImportCommitOut(BaseModel):
 
 router = APIRouter(prefix="/households/import", tags=["households"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CommuneId = Annotated[int | None, Query(ge=1)]
+CommuneId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def _read(upload: UploadFile) -> bytes:
