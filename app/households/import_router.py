@@ -11,6 +11,7 @@ from starlette.responses import Response
 from app.deps import ScopeDep, SessionDep
 from app.households import importer
 from app.models import AdminUnit
+from app.schemas_common import MAX_ID
 
 
 class ImportRowOut(BaseModel):
