@@ -3,6 +3,7 @@ the demo (a province down to hamlets, a campaign, households, people, visits), o
 No 5xx, no status or body outside what the schema documents. Examples are few per operation so the
 whole module stays within CI's time; every run draws new ones."""
 
+import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,8 +32,9 @@ from tests.factories import login, make_campaign, make_team, make_tree, make_use
 from tests.sync.helpers import SKILLS
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# A deeper run by hand: FUZZ_EXAMPLES=100 pytest tests/test_fuzz_api.py
 FUZZ = settings(
-    max_examples=4,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "4")),
     deadline=None,
     derandomize=False,
     database=None,
