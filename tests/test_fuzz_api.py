@@ -35,7 +35,7 @@ from tests.sync.helpers import SKILLS
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # A deeper run by hand: FUZZ_EXAMPLES=100 pytest tests/test_fuzz_api.py
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "4")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "3")),
     deadline=None,
     derandomize=False,
     database=None,
