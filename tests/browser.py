@@ -171,7 +171,7 @@ def start_server(db_url: str, dist: Path, log: Path) -> subprocess.Popen:  # typ
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded CI machine can take most of a minute to import the app
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"uvicorn exited: {log.read_text()[-2000:]}")
