@@ -111,7 +111,7 @@ def test_push_pull_report_and_exports_over_http(smoke: Smoke) -> None:
     assert r.status_code == 200, r.text
     assert "attachment" in r.headers["content-disposition"]
     workbook = load_workbook(io.BytesIO(r.content))
-    assert workbook.sheetnames[0] == "Tổng hợp"
+    assert workbook.sheetnames[0] == "Báo cáo"
     r = smoke.http.get("/reports/coverage.csv", params=params, headers=official)
     assert r.status_code == 200 and r.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))

@@ -21,7 +21,18 @@ class Visit(SQLModel, table=True):
     """
 
     __tablename__ = "visit"
-    __table_args__ = (Index("ix_visit_hamlet_id_version", "hamlet_id", "version"),)
+    __table_args__ = (
+        Index("ix_visit_hamlet_id_version", "hamlet_id", "version"),
+        # Covers the forces deployed (app/reports/service.py forces_for): an index-only scan per hamlet.
+        Index(
+            "ix_visit_hamlet_id_campaign_id_visited_on",
+            "hamlet_id",
+            "campaign_id",
+            "visited_on",
+            "volunteer_id",
+            "team_id",
+        ),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     household_id: uuid.UUID = Field(foreign_key="household.id", index=True)

@@ -10,7 +10,7 @@ from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
 from app.reports import service
 from app.reports.schemas import REASON_PATTERN, CoverageOut, ProgressOut, ToVisitOut
 from app.routing import OneHopRoute
-from app.schemas_common import MAX_ID
+from app.schemas_common import MAX_ID, FreeText
 
 router = APIRouter(prefix="/reports", tags=["reports"], route_class=OneHopRoute)
 
@@ -18,15 +18,20 @@ UnitQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="the unit; 
 CampaignQuery = Annotated[int, Query(ge=0, le=MAX_ID, description="0 = all time")]
 ReasonQuery = Annotated[str | None, Query(pattern=REASON_PATTERN)]
 FormatPath = Annotated[str, Path(pattern="^(xlsx|csv)$")]
+RecipientQuery = Annotated[
+    FreeText | None,
+    Query(max_length=200, description='the "Kính gửi" line of an xlsx report; default: the unit above'),
+]
 
 
 def _file(f: service.ExportFile) -> Response:
-    ascii_name = f.filename.encode("ascii", "replace").decode()
     return Response(
         f.content,
         media_type=f.media_type,
         headers={
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(f.filename)}",
+            "Content-Disposition": (
+                f"attachment; filename=\"{f.ascii_filename}\"; filename*=UTF-8''{quote(f.filename, safe='')}"
+            ),
             "Cache-Control": "no-store",
             "X-Row-Count": str(f.rows),
         },
@@ -34,8 +39,14 @@ def _file(f: service.ExportFile) -> Response:
 
 
 @router.get("/coverage", response_model=CoverageOut)
-def coverage(session: SessionDep, scope: ScopeDep, unit_id: UnitQuery = None, campaign_id: CampaignQuery = 0) -> object:
-    return service.coverage(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+def coverage(
+    session: SessionDep,
+    scope: ScopeDep,
+    unit_id: UnitQuery = None,
+    campaign_id: CampaignQuery = 0,
+    forces: Annotated[bool, Query(description="Also count the forces deployed (teams, volunteer-days…)")] = False,
+) -> object:
+    return service.coverage(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, with_forces=forces)
 
 
 @router.get("/progress", response_model=ProgressOut)
@@ -69,6 +80,10 @@ def _export(
     return _file(service.export(session, actor=user, scope=scope, kind=kind, file_format=file_format, **query))
 
 
+def _recipient(kinh_gui: str | None, recipient: str | None) -> str | None:
+    return kinh_gui or recipient or None
+
+
 @router.get("/coverage.{file_format}", response_class=Response)
 def coverage_file(
     file_format: FormatPath,
@@ -77,10 +92,20 @@ def coverage_file(
     scope: ScopeDep,
     unit_id: UnitQuery = None,
     campaign_id: CampaignQuery = 0,
+    kinh_gui: RecipientQuery = None,
+    recipient: RecipientQuery = None,
 ) -> Response:
-    """Summary by child unit, by skill, milestones and by day (xlsx); the summary with skills (csv)."""
+    """The report in the administrative form: by child unit with the forces deployed, then by skill,
+    milestones, every commune (district or province) and by day (xlsx); counts only (csv)."""
     return _export(
-        session, user, scope, kind="coverage", file_format=file_format, unit_id=unit_id, campaign_id=campaign_id
+        session,
+        user,
+        scope,
+        kind="coverage",
+        file_format=file_format,
+        unit_id=unit_id,
+        campaign_id=campaign_id,
+        recipient=_recipient(kinh_gui, recipient),
     )
 
 
@@ -92,9 +117,18 @@ def progress_file(
     scope: ScopeDep,
     unit_id: UnitQuery = None,
     campaign_id: CampaignQuery = 0,
+    kinh_gui: RecipientQuery = None,
+    recipient: RecipientQuery = None,
 ) -> Response:
     return _export(
-        session, user, scope, kind="progress", file_format=file_format, unit_id=unit_id, campaign_id=campaign_id
+        session,
+        user,
+        scope,
+        kind="progress",
+        file_format=file_format,
+        unit_id=unit_id,
+        campaign_id=campaign_id,
+        recipient=_recipient(kinh_gui, recipient),
     )
 
 

@@ -43,6 +43,21 @@ class MilestoneFigures(BaseModel):
     people: int
 
 
+class ForceFigures(BaseModel):
+    """The forces deployed, from the visits counted for the campaign (all time: every visit).
+
+    teams: teams with at least one counted visit; volunteers: people who made one; volunteer_days
+    ("ngày công tình nguyện viên"): distinct (volunteer, local day) with at least one visit;
+    hamlets_active: hamlets with a counted visit made for a team; hamlets: every hamlet of the unit.
+    """
+
+    teams: int = 0
+    volunteers: int = 0
+    volunteer_days: int = 0
+    hamlets_active: int = 0
+    hamlets: int = 0
+
+
 class CoverageFigures(BaseModel):
     unit: UnitRef
     households: int
@@ -63,6 +78,7 @@ class CoverageFigures(BaseModel):
     proficient_all_pct: float
     skills: list[SkillFigures]
     milestones: list[MilestoneFigures]
+    forces: ForceFigures | None = None  # with `forces=true`, and always in the exported files
 
 
 class Target(BaseModel):

@@ -8,6 +8,10 @@ campaign; covered = at least the campaign's threshold (1 or 2) of people profici
 The households total comes from the all-time rows (campaign 0); for a campaign it counts only the
 units taking part (`denominators`), so a district's campaign seen from the province is not diluted.
 
+The forces deployed (teams, volunteers, volunteer-days, hamlets with an active team) have no
+aggregate row: `forces_for` reads the distinct (hamlet, volunteer, day, team) of the unit's counted
+visits in one scoped GROUP BY (see docs/reports.md for its cost).
+
 The to-visit list is per household and reads `household_status` (also derived on write).
 """
 
@@ -34,6 +38,7 @@ from app.models import (
     UnitMilestone,
     UnitSkill,
     User,
+    Visit,
 )
 from app.models.aggregates import COVERAGE_COUNTERS
 from app.models.base import utcnow
@@ -43,6 +48,7 @@ from app.reports.schemas import (
     CoverageFigures,
     CoverageOut,
     DayFigures,
+    ForceFigures,
     LabelOut,
     MilestoneFigures,
     ProgressOut,
@@ -152,6 +158,7 @@ def _figures(
     skill_rows: dict[str, UnitSkill],
     milestones: list[LabelOut],
     milestone_rows: dict[str, int],
+    forces: ForceFigures | None,
 ) -> CoverageFigures:
     visited = counts.get("households_visited", 0)
     covered = counts.get(f"households_covered_{threshold}", 0)
@@ -183,6 +190,7 @@ def _figures(
             for s in skills
         ],
         milestones=[MilestoneFigures(milestone_id=m.id, people=milestone_rows.get(m.id, 0)) for m in milestones],
+        forces=forces,
     )
 
 
@@ -223,14 +231,74 @@ def threshold_of(campaign: Campaign | None) -> int:
     return campaign.covered_threshold if campaign is not None and campaign.covered_threshold == 2 else 1
 
 
+def forces_for(
+    session: Session, root: AdminUnit, units: list[AdminUnit], campaign: Campaign | None
+) -> dict[int, ForceFigures]:
+    """Teams, volunteers, volunteer-days and hamlets (active / all) for each of `units`, all inside
+    `root`. One GROUP BY over the visits counted for the campaign inside `root` (the visit's hamlet
+    joined to its unit, a path-prefix test), returning one row per distinct (hamlet, volunteer, day,
+    team); each row is then credited to the units of `units` on its hamlet's path, so a volunteer
+    working in two hamlets on one day is one volunteer-day of their commune. Visits to households
+    deleted later still count: the work was done."""
+    ids = {u.id for u in units}
+    hamlet_rows = session.exec(
+        select(AdminUnit.id, AdminUnit.path).where(
+            AdminUnit.level == "hamlet", col(AdminUnit.path).startswith(root.path)
+        )
+    ).all()
+    owners = {hamlet_id: [i for i in path_ids(path) if i in ids] for hamlet_id, path in hamlet_rows}
+    stmt = select(col(Visit.hamlet_id), col(Visit.volunteer_id), col(Visit.visited_on), col(Visit.team_id))
+    if root.level == "hamlet":
+        stmt = stmt.where(Visit.hamlet_id == root.id)
+    else:
+        stmt = stmt.join(AdminUnit, col(AdminUnit.id) == Visit.hamlet_id).where(
+            col(AdminUnit.path).startswith(root.path)
+        )
+    if campaign is not None:
+        stmt = stmt.where(
+            Visit.campaign_id == campaign.id,
+            col(Visit.visited_on) >= campaign.starts_on,
+            col(Visit.visited_on) <= campaign.ends_on,
+        )
+    stmt = stmt.group_by(col(Visit.hamlet_id), col(Visit.volunteer_id), col(Visit.visited_on), col(Visit.team_id))
+    volunteers: dict[int, set[int]] = {i: set() for i in ids if i is not None}
+    days: dict[int, set[tuple[int, date]]] = {i: set() for i in volunteers}
+    teams: dict[int, set[int]] = {i: set() for i in volunteers}
+    active: dict[int, set[int]] = {i: set() for i in volunteers}
+    for hamlet_id, volunteer_id, day, team_id in session.exec(stmt).all():
+        for unit_id in owners.get(hamlet_id, ()):
+            volunteers[unit_id].add(volunteer_id)
+            days[unit_id].add((volunteer_id, day))
+            if team_id is not None:
+                teams[unit_id].add(team_id)
+                active[unit_id].add(hamlet_id)
+    hamlets = dict.fromkeys(volunteers, 0)
+    for unit_ids in owners.values():
+        for unit_id in unit_ids:
+            hamlets[unit_id] += 1
+    return {
+        i: ForceFigures(
+            teams=len(teams[i]),
+            volunteers=len(volunteers[i]),
+            volunteer_days=len(days[i]),
+            hamlets_active=len(active[i]),
+            hamlets=hamlets[i],
+        )
+        for i in volunteers
+    }
+
+
 def _coverage_for(
     session: Session,
+    root: AdminUnit,
     units: list[AdminUnit],
     campaign: Campaign | None,
     skills: list[LabelOut],
     milestones: list[LabelOut],
+    with_forces: bool = True,
 ) -> list[CoverageFigures]:
-    """Figures for each unit, from its aggregate rows only (three primary-key lookups in all)."""
+    """Figures for each unit (all inside `root`), from its aggregate rows (three primary-key lookups
+    in all), and the forces deployed from one GROUP BY over the visits inside `root`."""
     ids = [u.id for u in units]
     campaign_id = campaign.id if campaign is not None else ALL_TIME
     assert campaign_id is not None
@@ -254,6 +322,7 @@ def _coverage_for(
         milestone_rows.setdefault(m.unit_id, {})[m.milestone_id] = m.people
     threshold = threshold_of(campaign)
     totals = denominators(session, units, campaign, {k[0]: r for k, r in coverage.items() if k[1] == ALL_TIME})
+    forces = forces_for(session, root, units, campaign) if with_forces else None
     out = []
     for unit in units:
         assert unit.id is not None
@@ -271,17 +340,22 @@ def _coverage_for(
                 skill_rows=skill_rows.get(unit.id, {}),
                 milestones=milestones,
                 milestone_rows=milestone_rows.get(unit.id, {}),
+                forces=forces[unit.id] if forces is not None else None,
             )
         )
     return out
 
 
-def coverage(session: Session, *, scope: Scope, unit_id: int | None, campaign_id: int = ALL_TIME) -> CoverageOut:
-    """The unit's totals and one row per child unit (its districts, communes or hamlets)."""
+def coverage(
+    session: Session, *, scope: Scope, unit_id: int | None, campaign_id: int = ALL_TIME, with_forces: bool = False
+) -> CoverageOut:
+    """The unit's totals and one row per child unit (its districts, communes or hamlets). The forces
+    deployed come from a GROUP BY over the unit's visits (no aggregate row): only when asked, as the
+    reports sent upward do, so the dashboard's roll-up stays a read of aggregate rows."""
     unit, campaign = resolve(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
     above, children = family(session, unit)
     skills, milestones = catalogue(session, scope, unit)
-    figures = _coverage_for(session, [unit, *children], campaign, skills, milestones)
+    figures = _coverage_for(session, unit, [unit, *children], campaign, skills, milestones, with_forces)
     threshold = threshold_of(campaign)
     totals = figures[0]
     return CoverageOut(
@@ -301,6 +375,27 @@ def coverage(session: Session, *, scope: Scope, unit_id: int | None, campaign_id
         children=figures[1:],
         generated_at=utcnow(),
     )
+
+
+def commune_figures(
+    session: Session, *, scope: Scope, unit_id: int, campaign_id: int = ALL_TIME
+) -> list[tuple[UnitRef | None, CoverageFigures]]:
+    """Every commune inside a district or province, zeros included, each with its district (None when
+    the commune sits right under the unit), ordered by district code then commune code."""
+    unit, campaign = resolve(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+    rows = session.exec(
+        select(AdminUnit).where(AdminUnit.level == "commune", col(AdminUnit.path).startswith(unit.path))
+    ).all()
+    parents = {
+        u.id: u
+        for u in session.exec(
+            select(AdminUnit).where(col(AdminUnit.id).in_({c.parent_id for c in rows}), AdminUnit.id != unit.id)
+        ).all()
+    }
+    rows = sorted(rows, key=lambda c: (p.code if (p := parents.get(c.parent_id)) else "", c.code, c.name))
+    skills, milestones = catalogue(session, scope, unit)
+    figures = _coverage_for(session, unit, list(rows), campaign, skills, milestones)
+    return [(unit_ref(p) if (p := parents.get(c.parent_id)) else None, f) for c, f in zip(rows, figures, strict=True)]
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -509,6 +604,7 @@ class ExportTooLarge(Invalid):
 class ExportFile:
     content: bytes
     filename: str
+    ascii_filename: str
     media_type: str
     rows: int
 
@@ -523,28 +619,37 @@ def export(
     unit_id: int | None,
     campaign_id: int = ALL_TIME,
     reason: str | None = None,
+    recipient: str | None = None,
 ) -> ExportFile:
-    """Build a report file (kind: coverage | progress | to_visit) and log it in the same transaction."""
+    """Build a report file (kind: coverage | progress | to_visit) and log it in the same transaction.
+    `recipient` overrides the "Kính gửi" line of an xlsx report (default: the unit above)."""
     content: bytes
+    campaign: CampaignRef | None
     if kind == "coverage":
-        report = coverage(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+        report = coverage(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, with_forces=True)
         if file_format == "xlsx":
             daily = progress(session, scope=scope, unit_id=report.unit.id, campaign_id=campaign_id)
-            content, rows = exports.coverage_xlsx(report, daily)
+            communes = None
+            if report.unit.level in ("province", "district"):
+                communes = commune_figures(session, scope=scope, unit_id=report.unit.id, campaign_id=campaign_id)
+            content, rows = exports.coverage_xlsx(report, daily, communes, recipient)
         else:
             content, rows = exports.coverage_csv(report)
-        unit = report.unit
+        unit, campaign = report.unit, report.campaign
     elif kind == "progress":
         daily = progress(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
-        content, rows = exports.progress_xlsx(daily) if file_format == "xlsx" else exports.progress_csv(daily)
-        unit = daily.unit
+        if file_format == "xlsx":
+            content, rows = exports.progress_xlsx(daily, recipient)
+        else:
+            content, rows = exports.progress_csv(daily)
+        unit, campaign = daily.unit, daily.campaign
     else:
         head = to_visit(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, reason=reason, limit=0)
         if head.total > MAX_EXPORT_ROWS:
             raise ExportTooLarge(details={"rows": head.total, "max_rows": MAX_EXPORT_ROWS})
         listing = to_visit(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, reason=reason, limit=None)
         content, rows = exports.to_visit_xlsx(listing) if file_format == "xlsx" else exports.to_visit_csv(listing)
-        unit = listing.unit
+        unit, campaign = listing.unit, listing.campaign
     log_export(
         session,
         actor=actor,
@@ -555,9 +660,11 @@ def export(
         row_count=rows,
         personal_data=kind == "to_visit",
     )
+    ascii_name, name = exports.filenames(kind, unit.name, campaign, file_format)
     return ExportFile(
         content=content,
-        filename=exports.filename(kind.replace("_", "-"), unit.code, campaign_id, file_format),
+        filename=name,
+        ascii_filename=ascii_name,
         media_type=MEDIA_TYPES[file_format],
         rows=rows,
     )

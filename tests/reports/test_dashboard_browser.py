@@ -118,9 +118,11 @@ def test_province_official_drills_down_to_a_hamlet_and_downloads_the_xlsx(demo_s
         path = download.value.path()
         assert download.value.suggested_filename.endswith(".xlsx")
         wb = load_workbook(io.BytesIO(Path(path).read_bytes()))
-        summary = wb["Tổng hợp"]
-        assert summary["A2"].value == "Đơn vị: Tỉnh Hậu Giang"
-        names = [row[0] for row in summary.iter_rows(min_row=7, values_only=True)]
+        summary = wb["Báo cáo"]
+        assert summary["A2"].value == "UBND TỈNH HẬU GIANG"
+        rows = list(summary.iter_rows(values_only=True))
+        first = next(i for i, row in enumerate(rows) if row[0] == "STT") + 2
+        names = [row[1] for row in rows[first : first + len(expected.children) + 1]]
         assert names == [c.unit.name for c in expected.children] + ["Tổng cộng"]
         with Session(engine) as session:
             logged = session.exec(select(ExportLog)).all()

@@ -387,7 +387,8 @@ export interface paths {
         };
         /**
          * Coverage File
-         * @description Summary by child unit, by skill, milestones and by day (xlsx); the summary with skills (csv).
+         * @description The report in the administrative form: by child unit with the forces deployed, then by skill,
+         *     milestones, every commune (district or province) and by day (xlsx); counts only (csv).
          */
         get: operations["coverage_file_api_v1_reports_coverage__file_format__get"];
         put?: never;
@@ -1113,6 +1114,7 @@ export interface components {
         CoverageFigures: {
             /** Covered Pct */
             covered_pct: number;
+            forces?: components["schemas"]["ForceFigures"] | null;
             /** Households */
             households: number;
             /** Households Covered */
@@ -1225,6 +1227,41 @@ export interface components {
          */
         ErrorOut: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /**
+         * ForceFigures
+         * @description The forces deployed, from the visits counted for the campaign (all time: every visit).
+         *
+         *     teams: teams with at least one counted visit; volunteers: people who made one; volunteer_days
+         *     ("ngày công tình nguyện viên"): distinct (volunteer, local day) with at least one visit;
+         *     hamlets_active: hamlets with a counted visit made for a team; hamlets: every hamlet of the unit.
+         */
+        ForceFigures: {
+            /**
+             * Hamlets
+             * @default 0
+             */
+            hamlets: number;
+            /**
+             * Hamlets Active
+             * @default 0
+             */
+            hamlets_active: number;
+            /**
+             * Teams
+             * @default 0
+             */
+            teams: number;
+            /**
+             * Volunteer Days
+             * @default 0
+             */
+            volunteer_days: number;
+            /**
+             * Volunteers
+             * @default 0
+             */
+            volunteers: number;
         };
         /** HamletIn */
         HamletIn: {
@@ -5361,6 +5398,8 @@ export interface operations {
                 unit_id?: number | null;
                 /** @description 0 = all time */
                 campaign_id?: number;
+                /** @description Also count the forces deployed (teams, volunteer-days…) */
+                forces?: boolean;
             };
             header?: never;
             path?: never;
@@ -5485,6 +5524,10 @@ export interface operations {
                 unit_id?: number | null;
                 /** @description 0 = all time */
                 campaign_id?: number;
+                /** @description the "Kính gửi" line of an xlsx report; default: the unit above */
+                kinh_gui?: string | null;
+                /** @description the "Kính gửi" line of an xlsx report; default: the unit above */
+                recipient?: string | null;
             };
             header?: never;
             path: {
@@ -5733,6 +5776,10 @@ export interface operations {
                 unit_id?: number | null;
                 /** @description 0 = all time */
                 campaign_id?: number;
+                /** @description the "Kính gửi" line of an xlsx report; default: the unit above */
+                kinh_gui?: string | null;
+                /** @description the "Kính gửi" line of an xlsx report; default: the unit above */
+                recipient?: string | null;
             };
             header?: never;
             path: {
