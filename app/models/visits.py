@@ -21,7 +21,11 @@ class Visit(SQLModel, table=True):
     """
 
     __tablename__ = "visit"
-    __table_args__ = (Index("ix_visit_hamlet_id_version", "hamlet_id", "version"),)
+    __table_args__ = (
+        Index("ix_visit_hamlet_id_version", "hamlet_id", "version"),
+        Index("ix_visit_volunteer_id_visited_at", "volunteer_id", "visited_at"),
+        Index("ix_visit_review_hamlet_id", "review", "hamlet_id"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
@@ -38,6 +42,12 @@ class Visit(SQLModel, table=True):
     notes: str = Field(default="", max_length=1000)
     content_hash: str = Field(max_length=64)
     version: int = 0
+    # Plausibility (app/visits/plausibility.py): None counts; "pending" is kept but left out of every
+    # derived figure until a team leader or official confirms it; "confirmed" counts.
+    review: str | None = Field(default=None, max_length=10)
+    review_reason: str | None = Field(default=None, max_length=20)  # too_dense | future
+    reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = None
 
 
 class VisitSkill(SQLModel, table=True):
