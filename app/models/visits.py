@@ -32,6 +32,8 @@ class Visit(SQLModel, table=True):
             "volunteer_id",
             "team_id",
         ),
+        Index("ix_visit_volunteer_id_visited_at", "volunteer_id", "visited_at"),
+        Index("ix_visit_review_hamlet_id", "review", "hamlet_id"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -49,6 +51,12 @@ class Visit(SQLModel, table=True):
     notes: str = Field(default="", max_length=1000)
     content_hash: str = Field(max_length=64)
     version: int = 0
+    # Plausibility (app/visits/plausibility.py): None counts; "pending" is kept but left out of every
+    # derived figure until a team leader or official confirms it; "confirmed" counts.
+    review: str | None = Field(default=None, max_length=10)
+    review_reason: str | None = Field(default=None, max_length=20)  # too_dense | future
+    reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = None
 
 
 class VisitSkill(SQLModel, table=True):

@@ -12,6 +12,9 @@ Definitions (DESIGN §6), per campaign c and over all time (campaign 0):
 - a person's level per skill = the maximum over the visits; proficient in all five on the first day
   by which each skill had been shown proficient;
 - covered_k_on = the day the household first had k people proficient in all five (k = 1, 2).
+
+A visit flagged for review (app.visits.plausibility) counts nothing until it is confirmed: this module's
+`state_from_rows` is the one place visits feed derived state, and it leaves them out.
 """
 
 import uuid
@@ -40,6 +43,7 @@ from app.models import (
     VisitSkill,
 )
 from app.models.visits import PROFICIENT
+from app.visits import plausibility
 
 SKILL_COUNT = 5
 Key = tuple[Any, ...]
@@ -131,7 +135,7 @@ def state_from_rows(household: Household, rows: RawRows, windows: dict[int, tupl
     """compute_state without the database: the same definitions over rows already loaded."""
     live = household.deleted_at is None
     live_people = rows.live_people if live else set()
-    visits = rows.visits if live else []
+    visits = [v for v in rows.visits if plausibility.counts(v)] if live else []
     scopes: dict[int, ScopeState] = {ALL_TIME: ScopeState()}
     visit_scopes: dict[uuid.UUID, list[int]] = {}
     for v in visits:

@@ -60,3 +60,29 @@ class VisitOut(BaseModel):
     consent_given: bool
     notes: str
     status: str  # applied | duplicate
+
+
+class FlaggedVisitOut(BaseModel):
+    """A visit kept but left out of every figure until a team leader or official confirms it."""
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    hamlet_id: int
+    hamlet_name: str
+    head_name: str | None
+    volunteer_id: int
+    volunteer_name: str
+    visited_at: datetime
+    received_at: datetime
+    outcome: str
+    review: str  # pending | confirmed
+    review_reason: str | None  # too_dense | future
+    reviewed_by: int | None
+    reviewed_at: datetime | None
+
+
+class FlaggedVisitPageOut(BaseModel):
+    items: list[FlaggedVisitOut]
+    total: int
+    limit: int
+    offset: int

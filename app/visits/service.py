@@ -33,12 +33,10 @@ from app.models import (
 )
 from app.models.base import table_of, utcnow
 from app.models.visits import LEVELS
-from app.visits import aggregates, derived
+from app.visits import aggregates, derived, plausibility
 from app.visits.schemas import VisitIn
 
 VIETNAM = timezone(timedelta(hours=7))
-# A phone clock may run a little fast; a visit "tomorrow" is a wrong clock or bad input.
-FUTURE_SLACK = timedelta(hours=12)
 EARLIEST = datetime(2020, 1, 1, tzinfo=VIETNAM)
 
 
@@ -47,12 +45,6 @@ class IdReused(AppError):
     code = "id_reused"
     message_vi = "Mã lượt thăm này đã được dùng cho một lượt thăm khác."
     message_en = "This visit id was already used for a different visit."
-
-
-class VisitInFuture(Invalid):
-    code = "visited_at_in_future"
-    message_vi = "Thời gian thăm nằm ở tương lai. Kiểm tra lại đồng hồ điện thoại."
-    message_en = "The visit time is in the future. Check the phone's clock."
 
 
 def content_hash(data: VisitIn) -> str:
@@ -89,8 +81,7 @@ def _check(
     milestone_ids: set[str],
     known: dict[uuid.UUID, Person],
 ) -> None:
-    if data.visited_at > received_at + FUTURE_SLACK:
-        raise VisitInFuture(details={"visited_at": data.visited_at.isoformat()})
+    # A visit in the future is kept and flagged for review (app.visits.plausibility), never refused.
     if data.visited_at < EARLIEST:
         raise Invalid(
             "Thời gian thăm quá xa trong quá khứ.", "The visit time is too far in the past.", code="visited_at_too_old"
@@ -175,6 +166,8 @@ def record_visit(
     _validate(session, data, household.id, received_at)
     hamlet = session.get(AdminUnit, household.hamlet_id)
     assert hamlet is not None
+    assert actor.id is not None
+    flags, retro = plausibility.assess(session, actor.id, [(data.id, data.visited_at)], received_at)
     change = households.Recompute(session, household)
     visit = Visit(
         id=data.id,
@@ -191,6 +184,8 @@ def record_visit(
         consent_notice_version=data.consent_notice_version,
         notes=data.notes,
         content_hash=digest,
+        review=plausibility.PENDING if data.id in flags else None,
+        review_reason=flags.get(data.id),
     )
     session.add(visit)
     session.flush()
@@ -206,6 +201,7 @@ def record_visit(
         for person in session.exec(select(Person).where(col(Person.id).in_(sorted(changed_people)))).all():
             person.version = version
             session.add(person)
+    plausibility.flag_stored(session, retro)
     if write_aggregates:
         aggregates.flush_aggregates(session)
     return visit, True
@@ -221,6 +217,7 @@ class _NewVisit(NamedTuple):
     received_at: datetime
     visited_at: datetime
     outcome: str
+    review: str | None = None
 
 
 def record_visits(session: Session, *, actor: User, scope: Scope, items: list[VisitIn]) -> list[bool | AppError]:
@@ -319,7 +316,19 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
             }
         )
     if accepted:
+        assert actor.id is not None
+        new = [(v.id, v.visited_at) for run in accepted.values() for v, _ in run]
+        flags, retro = plausibility.assess(session, actor.id, new, max(r["received_at"] for r in rows))
+        if flags:
+            for household_id, run in accepted.items():
+                accepted[household_id] = [
+                    (v._replace(review=plausibility.PENDING) if v.id in flags else v, d) for v, d in run
+                ]
+        for row in rows:
+            row["review"] = plausibility.PENDING if row["id"] in flags else None
+            row["review_reason"] = flags.get(row["id"])
         _write_accepted(session, [locked[h] for h in accepted], accepted, rows, skills)
+        plausibility.flag_stored(session, retro)
     return results
 
 

@@ -40,7 +40,9 @@ def recompute(session: Session) -> dict[str, Counter[tuple[Any, ...]]]:
             people[hid].add(pid)
     visits = defaultdict(list)
     for vid, hid, cid, on, received, at, outcome in _rows(
-        session, "SELECT id, household_id, campaign_id, visited_on, received_at, visited_at, outcome FROM visit"
+        session,
+        "SELECT id, household_id, campaign_id, visited_on, received_at, visited_at, outcome FROM visit"
+        " WHERE review IS NULL OR review <> 'pending'",  # visits flagged for review count nowhere
     ):
         if hid in homes:
             visits[hid].append((vid, cid, _day(on), (received, at, str(vid)), outcome))
