@@ -1,5 +1,7 @@
 """create_app(): routers, the one error shape, the built PWA at /."""
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -90,8 +92,18 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 READY_TIMEOUT_SECONDS = 2.0
-# The readiness probe's own threads: a stalled database never takes the request threads with it.
-_ready_threads = anyio.CapacityLimiter(2)
+# The readiness probe's own threads (two per event loop): a stalled database never takes the request
+# threads with it, and probes sent in a burst never take more than two.
+_ready_threads: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _ready_limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    if loop not in _ready_threads:
+        _ready_threads[loop] = anyio.CapacityLimiter(2)
+    return _ready_threads[loop]
 
 
 def _ping(engine: Engine) -> None:
@@ -114,7 +126,7 @@ def health_router() -> APIRouter:
         engine: Engine = request.app.state.engine
         try:
             with anyio.fail_after(READY_TIMEOUT_SECONDS):
-                await anyio.to_thread.run_sync(_ping, engine, limiter=_ready_threads, abandon_on_cancel=True)
+                await anyio.to_thread.run_sync(_ping, engine, limiter=_ready_limiter(), abandon_on_cancel=True)
         except (TimeoutError, OSError, DBAPIError):
             return error_response(
                 503, "database_unavailable", "Cơ sở dữ liệu không trả lời.", "The database does not answer."

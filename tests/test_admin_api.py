@@ -41,7 +41,9 @@ def test_a_temporary_password_must_be_changed_before_anything_else(client: TestC
         json={"current_password": temporary, "new_password": "mat-khau-rieng"},
         headers=volunteer,
     )
-    assert r.status_code == 204, r.text
+    assert r.status_code == 200, r.text
+    assert client.get("/api/v1/me", headers=volunteer).status_code == 401  # every earlier token ends
+    volunteer = {"Authorization": f"Bearer {r.json()['access_token']}"}
     assert client.get("/api/v1/me", headers=volunteer).json()["user"]["must_change_password"] is False
     assert client.get("/api/v1/sync/pull", headers=volunteer).status_code == 200
 

@@ -107,8 +107,8 @@ def _fuzz(app: object, headers: dict[str, str]) -> list[str]:
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        if operation.path.endswith("/health"):
-            continue  # opens its own connection, which this test's open transaction would block
+        if "/health" in operation.path:
+            continue  # probes: readiness opens its own connection, which this test's open transaction blocks
 
         # Data the schema allows, and data it refuses (which must be a 4xx, never a 5xx).
         strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(GenerationMode.NEGATIVE)

@@ -34,6 +34,6 @@ def update_campaign(campaign_id: IdPath, body: CampaignPatch, session: SessionDe
 
 
 @router.post("/{campaign_id}/close", response_model=CampaignOut)
-def close_campaign(campaign_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def close_campaign(campaign_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     """End a running campaign today: it no longer shows as running; its visits stay counted."""
     return service.describe(session, [service.close_campaign(session, scope=scope, campaign_id=campaign_id)])[0]

@@ -55,19 +55,19 @@ def get_unit(unit_id: IdPath, session: SessionDep, _: CurrentUser) -> dict[str, 
 
 
 @router.get("/{commune_id}/hamlets", response_model=list[HamletRow])
-def list_hamlets(commune_id: int, session: SessionDep, scope: ScopeDep) -> list[dict[str, object]]:
+def list_hamlets(commune_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[dict[str, object]]:
     """The commune's hamlets with their households, volunteers and teams; inactive ones last."""
     return service.list_hamlets(session, scope=scope, commune_id=commune_id)
 
 
 @router.patch("/{hamlet_id}", response_model=UnitOut)
-def rename_hamlet(hamlet_id: int, body: HamletPatch, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
+def rename_hamlet(hamlet_id: IdPath, body: HamletPatch, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
     hamlet = service.rename_hamlet(session, scope=scope, hamlet_id=hamlet_id, name=body.name, unit_type=body.unit_type)
     return {**hamlet.model_dump(), "child_count": 0}
 
 
 @router.post("/{hamlet_id}/merge", response_model=HamletMergeOut)
-def merge_hamlet(hamlet_id: int, body: HamletMergeIn, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
+def merge_hamlet(hamlet_id: IdPath, body: HamletMergeIn, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
     """Move a hamlet's households, volunteers and teams into another hamlet of the commune; it is then inactive."""
     moved = service.merge_hamlets(session, scope=scope, hamlet_id=hamlet_id, into_id=body.into_id)
     into = service.get_unit(session, body.into_id)
@@ -75,14 +75,14 @@ def merge_hamlet(hamlet_id: int, body: HamletMergeIn, session: SessionDep, scope
 
 
 @router.post("/{hamlet_id}/deactivate", response_model=UnitOut)
-def deactivate_hamlet(hamlet_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
+def deactivate_hamlet(hamlet_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
     """A hamlet is never deleted: its households, visits and reports stay; it is no longer offered."""
     hamlet = service.set_hamlet_active(session, scope=scope, hamlet_id=hamlet_id, active=False)
     return {**hamlet.model_dump(), "child_count": 0}
 
 
 @router.post("/{hamlet_id}/reactivate", response_model=UnitOut)
-def reactivate_hamlet(hamlet_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
+def reactivate_hamlet(hamlet_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
     hamlet = service.set_hamlet_active(session, scope=scope, hamlet_id=hamlet_id, active=True)
     return {**hamlet.model_dump(), "child_count": 0}
 

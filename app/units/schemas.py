@@ -3,6 +3,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.schemas_common import MAX_ID
 from app.text import clean_text
 
 SCHEME_PATTERN = "^(vn2004|vn2025)$"
@@ -59,7 +60,7 @@ class HamletPatch(BaseModel):
 class HamletMergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    into_id: int = Field(ge=1, description="The hamlet that receives the households, volunteers and teams")
+    into_id: int = Field(ge=1, le=MAX_ID, description="The hamlet that receives the households, volunteers and teams")
 
 
 class HamletRow(UnitOut):

@@ -1,6 +1,7 @@
 """Steps a volunteer takes in the PWA, shared by the browser tests."""
 
 import re
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -28,9 +29,25 @@ def wait_offline_ready(page: Page) -> None:
     activated worker take over the page that registered it: from then on a reload is served offline.
     """
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function(
-        "navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.state === 'activated'"
+    wait_until(
+        page, "navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.state === 'activated'"
     )
+
+
+def wait_until(page: Page, expression: str, timeout: float = 30.0) -> None:
+    """Poll an expression from the test side. `page.wait_for_function` polls by evaluating a string
+    inside the page, which the app's Content-Security-Policy (no 'unsafe-eval') rightly refuses."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Exception:  # a navigation in between destroys the context: ask again
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} s: {expression}")
+        time.sleep(0.1)
 
 
 def pending(page: Page) -> int:

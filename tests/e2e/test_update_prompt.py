@@ -55,7 +55,7 @@ def test_new_build_is_offered_and_the_open_form_survives(server, open_browser): 
     expect(page.get_by_label("Ghi chú")).to_have_value("Đang ghi dở: hẹn chiều quay lại")
 
     prompt.get_by_role("button", name="Tải lại").click()
-    page.wait_for_function("document.documentElement.dataset.build === 'second-deploy'", timeout=30_000)
+    expect(page.locator("html")).to_have_attribute("data-build", "second-deploy", timeout=30_000)
     # The recorder sees the message that does take over: the check above could have failed.
     assert "SKIP_WAITING" in page.evaluate("JSON.parse(sessionStorage.getItem('workerMessages') || '[]')")
     expect(page.get_by_label("Ghi chú")).to_have_value("Đang ghi dở: hẹn chiều quay lại")

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, NetworkError, type Session } from '../api/client';
+import { ApiError, NetworkError, sessionFromTokens, type Session, type TokenOut } from '../api/client';
 import { locale, t, useLocale } from '../i18n';
 import { api, sessionStore } from '../services';
 
@@ -32,8 +32,9 @@ export default function ChangePassword({ session, onDone }: { session: Session; 
     setBusy(true);
     setError(null);
     try {
-      await api.send('POST', '/me/password', { current_password: current, new_password: next });
-      const updated = { ...session, user: { ...session.user, must_change_password: false } };
+      // Every earlier token of the account stops working: go on with the ones the answer brings.
+      const tokens = await api.send<TokenOut>('POST', '/me/password', { current_password: current, new_password: next });
+      const updated = sessionFromTokens(tokens);
       await sessionStore.set(updated);
       onDone(updated);
     } catch (err) {
