@@ -10,7 +10,7 @@ import unicodedata
 from datetime import date, timedelta
 from typing import Any
 
-from app.auth.phone import InvalidPhone, normalize_phone
+from app.auth.phone import LEGACY_MOBILE_PREFIXES, InvalidPhone, normalize_phone
 from app.households.import_reader import Formula
 from app.text import fold, nfc
 
@@ -19,30 +19,8 @@ MAX_MEMBERS = 50
 # Invisible and control characters people paste along with names (zero-width, bidi overrides, C0/C1).
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
-# The 11-digit mobile prefixes renumbered in 2018 (Viettel, MobiFone, VinaPhone, Vietnamobile, Gmobile).
-OLD_MOBILE_PREFIXES = {
-    "0162": "032",
-    "0163": "033",
-    "0164": "034",
-    "0165": "035",
-    "0166": "036",
-    "0167": "037",
-    "0168": "038",
-    "0169": "039",
-    "0120": "070",
-    "0121": "079",
-    "0122": "077",
-    "0126": "076",
-    "0128": "078",
-    "0123": "083",
-    "0124": "084",
-    "0125": "085",
-    "0127": "081",
-    "0129": "082",
-    "0186": "056",
-    "0188": "058",
-    "0199": "059",
-}
+# The 11-digit mobile prefixes renumbered in 2018: one table, the login's (app/auth/phone.py).
+OLD_MOBILE_PREFIXES = LEGACY_MOBILE_PREFIXES
 _OLD_WITHOUT_ZERO = {p[1:] for p in OLD_MOBILE_PREFIXES}
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
 _NO_VALUE = {"", "khong", "khong co", "chua co", "k", "ko", "kco", "khong co sdt", "-", "--", "x", "0", "none"}
