@@ -43,7 +43,9 @@ class RequestLimits:
     sqlite_busy_timeout_ms: int
 
 
-def make_engine(url: str, *, limits: RequestLimits | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, limits: RequestLimits | None = None, sqlite_foreign_keys: bool = True, **kwargs: Any
+) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -60,7 +62,9 @@ def make_engine(url: str, *, limits: RequestLimits | None = None, **kwargs: Any)
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
+            # Off only for migrations: SQLite rebuilds a table to alter it, and dropping the old copy
+            # would trip the foreign keys that point at it (checked with foreign_key_check afterwards).
+            cur.execute(f"PRAGMA foreign_keys={'ON' if sqlite_foreign_keys else 'OFF'}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.close()

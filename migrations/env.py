@@ -42,11 +42,15 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(_url())
+    engine = make_engine(_url(), sqlite_foreign_keys=False)
     with engine.connect() as conn:
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()
+            if conn.dialect.name == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
     engine.dispose()
 
 

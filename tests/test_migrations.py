@@ -47,3 +47,36 @@ def test_upgrade_downgrade_upgrade_and_no_drift(backend: str, tmp_path: Path, wo
     engine.dispose()
     if backend == "postgresql":
         dbs.drop_postgres(name)
+
+
+def test_a_sqlite_database_with_visits_migrates_from_the_first_release(tmp_path: Path) -> None:
+    """Altering a table on SQLite rebuilds it; with visits pointing at it, the rebuild must not trip
+    the foreign keys (the migration turns them off, then checks them)."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from tests import factories
+    from tests.reports.build import Field
+
+    url = f"sqlite:///{tmp_path}/upgrade.db"
+    cfg = _config(url)
+    command.upgrade(cfg, "head")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        tree = factories.make_tree(session)
+        volunteer = factories.make_user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet])
+        campaign = factories.make_campaign(session, unit=tree.commune)
+        build = Field(session, volunteer)
+        household = build.household(tree.hamlet)
+        person = build.person(household)
+        build.visit(household, date(2024, 10, 2), campaign=campaign, skills={person: {"online_payment": "taught"}})
+        session.commit()
+    engine.dispose()
+    command.downgrade(cfg, "0004")
+    command.upgrade(cfg, "head")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM visit").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    engine.dispose()
