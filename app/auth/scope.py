@@ -2,7 +2,8 @@
 
 volunteer: the hamlets assigned to them (their area). team_leader: their area plus the hamlets of the
 teams they lead. commune/district/province officials: their unit and everything below it.
-admin: everything. Everything else is `outside_your_area`.
+admin: everything. Everything else is `outside_your_area`. Across the 2025 reform, reports also let an
+official of a 2025 unit read the pre-2025 units inside it (`require_unit_across_schemes`).
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from sqlmodel import Session, col, select
 
 from app.errors import OutsideYourArea
 from app.models import AdminUnit, Team, TeamMember, User, VolunteerArea
+from app.models.units import SCHEME_2025
+from app.units import conversion
 
 FIELD_ROLES = ("volunteer", "team_leader")
 OFFICIAL_ROLES = ("commune_official", "district_official", "province_official")
@@ -71,6 +74,18 @@ class Scope:
         if not self.hamlet_ids:
             return false()
         return hamlet_id_column.in_(sorted(self.hamlet_ids))
+
+
+def require_unit_across_schemes(session: Session, scope: Scope, unit: AdminUnit) -> None:
+    """Read a unit's data: as `Scope.require_unit`, and an official of a 2025 unit also reads the
+    pre-2025 units it now contains (a 2025 commune official: only the old communes and hamlets that
+    went into their commune; the hamlets of a split commune once assigned to it)."""
+    if scope.can_manage_unit(unit):
+        return
+    own = session.get(AdminUnit, scope.user.unit_id) if scope.unit_path is not None and scope.user.unit_id else None
+    if own is not None and own.scheme == SCHEME_2025 and conversion.contained_in(session, unit, own.path):
+        return
+    raise OutsideYourArea(details={"unit_id": unit.id})
 
 
 def area_hamlet_ids(session: Session, user_id: int) -> set[int]:

@@ -3,6 +3,7 @@
 from app.models.aggregates import UnitCoverage, UnitDaily, UnitMilestone, UnitSkill
 from app.models.audit import ExportLog
 from app.models.campaigns import ALL_TIME, Campaign, CampaignUnit
+from app.models.conversion import HamletAssignment, UnitConversion
 from app.models.households import AreaVersion, Household, HouseholdHistory, Person
 from app.models.skills import Milestone, Skill, SkillLabel, SkillLessons
 from app.models.sync import HouseholdDeparture, SyncClient, SyncRejection
@@ -25,6 +26,7 @@ __all__ = [
     "Campaign",
     "CampaignUnit",
     "ExportLog",
+    "HamletAssignment",
     "Household",
     "HouseholdDeparture",
     "HouseholdHistory",
@@ -41,6 +43,7 @@ __all__ = [
     "SyncRejection",
     "Team",
     "TeamMember",
+    "UnitConversion",
     "UnitCoverage",
     "UnitDaily",
     "UnitMilestone",

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from app.auth.scope import Scope
+from app.auth.scope import Scope, require_unit_across_schemes
 from app.errors import Invalid, NotFound
 from app.models import (
     ALL_TIME,
@@ -105,7 +105,7 @@ def resolve(
     unit = session.get(AdminUnit, unit_id)
     if unit is None:
         raise UnitNotFound(details={"unit_id": unit_id})
-    scope.require_unit(unit)
+    require_unit_across_schemes(session, scope, unit)
     campaign = None
     if campaign_id != ALL_TIME:
         campaign = session.get(Campaign, campaign_id)
@@ -496,8 +496,10 @@ def to_visit(
     reason: str | None = None,
     limit: int | None = 50,
     offset: int = 0,
+    hamlet_ids: list[int] | None = None,
 ) -> ToVisitOut:
     """Households still to visit or to revisit inside the unit, hamlet by hamlet, with the reason.
+    `hamlet_ids`: the hamlets a 2025 unit contains (`app.reports.schemes`), in place of the unit's path.
 
     This lists personal data (head of household, address): scoped like everything else.
     """
@@ -516,7 +518,12 @@ def to_visit(
                 (col(HouseholdStatus.household_id) == Household.id) & (col(HouseholdStatus.campaign_id) == scope_id),
                 isouter=True,
             )
-            .where(col(Household.deleted_at).is_(None), col(AdminUnit.path).startswith(unit.path))
+            .where(
+                col(Household.deleted_at).is_(None),
+                col(AdminUnit.path).startswith(unit.path)
+                if hamlet_ids is None
+                else col(Household.hamlet_id).in_(hamlet_ids),
+            )
         )
 
     counts = {
@@ -620,34 +627,48 @@ def export(
     campaign_id: int = ALL_TIME,
     reason: str | None = None,
     recipient: str | None = None,
+    scheme: str | None = None,
 ) -> ExportFile:
     """Build a report file (kind: coverage | progress | to_visit) and log it in the same transaction.
-    `recipient` overrides the "Kính gửi" line of an xlsx report (default: the unit above)."""
+    `recipient` overrides the "Kính gửi" line of an xlsx report (default: the unit above); `scheme` picks
+    the tree of units (`app.reports.schemes`)."""
+    from app.reports import schemes  # it builds on this module
+
     content: bytes
     campaign: CampaignRef | None
     if kind == "coverage":
-        report = coverage(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, with_forces=True)
+        report = schemes.coverage(
+            session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, with_forces=True, scheme=scheme
+        )
         if file_format == "xlsx":
-            daily = progress(session, scope=scope, unit_id=report.unit.id, campaign_id=campaign_id)
+            daily = schemes.progress(
+                session, scope=scope, unit_id=report.unit.id, campaign_id=campaign_id, scheme=scheme
+            )
             communes = None
             if report.unit.level in ("province", "district"):
-                communes = commune_figures(session, scope=scope, unit_id=report.unit.id, campaign_id=campaign_id)
+                communes = schemes.commune_figures(
+                    session, scope=scope, unit_id=report.unit.id, campaign_id=campaign_id, scheme=scheme
+                )
             content, rows = exports.coverage_xlsx(report, daily, communes, recipient)
         else:
             content, rows = exports.coverage_csv(report)
         unit, campaign = report.unit, report.campaign
     elif kind == "progress":
-        daily = progress(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+        daily = schemes.progress(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, scheme=scheme)
         if file_format == "xlsx":
             content, rows = exports.progress_xlsx(daily, recipient)
         else:
             content, rows = exports.progress_csv(daily)
         unit, campaign = daily.unit, daily.campaign
     else:
-        head = to_visit(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, reason=reason, limit=0)
+        head = schemes.to_visit(
+            session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, reason=reason, limit=0, scheme=scheme
+        )
         if head.total > MAX_EXPORT_ROWS:
             raise ExportTooLarge(details={"rows": head.total, "max_rows": MAX_EXPORT_ROWS})
-        listing = to_visit(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, reason=reason, limit=None)
+        listing = schemes.to_visit(
+            session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, reason=reason, limit=None, scheme=scheme
+        )
         content, rows = exports.to_visit_xlsx(listing) if file_format == "xlsx" else exports.to_visit_csv(listing)
         unit, campaign = listing.unit, listing.campaign
     log_export(

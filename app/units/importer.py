@@ -24,6 +24,7 @@ from app.models import AdminUnit
 from app.models.base import table_of, utcnow
 from app.models.units import SCHEME_2004, SCHEME_2025
 from app.text import fold, nfc
+from app.units import conversion
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CHUNK = 1000
@@ -313,8 +314,11 @@ def import_file(session: Session, *, path: Path, scheme: str, progress: Progress
 
 
 def import_shipped(session: Session, *, progress: Progress | None = None) -> list[ImportResult]:
-    """Both national lists shipped in app/data, the pre-2025 one first (the demo uses it)."""
-    return [
+    """Both national lists shipped in app/data, the pre-2025 one first (the demo uses it), then the 2025
+    conversion table between them."""
+    results = [
         import_file(session, path=shipped_file(scheme), scheme=scheme, progress=progress)
         for scheme in (SCHEME_2004, SCHEME_2025)
     ]
+    conversion.import_shipped_conversion(session, progress=progress)
+    return results
