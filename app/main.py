@@ -33,6 +33,7 @@ from app.sync.admission import PushAdmission
 from app.sync.outbox_router import router as sync_outbox_router
 from app.sync.router import router as sync_router
 from app.teams.router import router as teams_router
+from app.units.assignments_router import router as conversion_router
 from app.units.router import router as units_router
 from app.users.router import router as users_router
 from app.visits.router import router as visits_router
@@ -146,6 +147,7 @@ def api_router() -> APIRouter:
     api.include_router(sync_outbox_router)
     api.include_router(reports_router)
     api.include_router(units_router)
+    api.include_router(conversion_router)
     api.include_router(teams_router)
     api.include_router(users_router)
     api.include_router(campaigns_router)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
-from app.reports import service
+from app.reports import schemes, service
 from app.reports.schemas import REASON_PATTERN, CoverageOut, ProgressOut, ToVisitOut
 from app.routing import OneHopRoute
 from app.schemas_common import MAX_ID, FreeText
@@ -18,6 +18,14 @@ UnitQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="the unit; 
 CampaignQuery = Annotated[int, Query(ge=0, le=MAX_ID, description="0 = all time")]
 ReasonQuery = Annotated[str | None, Query(pattern=REASON_PATTERN)]
 FormatPath = Annotated[str, Path(pattern="^(xlsx|csv)$")]
+SchemeQuery = Annotated[
+    str | None,
+    Query(
+        pattern=schemes.SCHEME_PATTERN,
+        description="vn2004 (until 30/06/2025) | vn2025 (from 01/07/2025); default: the unit's own, "
+        "for a hamlet the scheme of the user's unit",
+    ),
+]
 RecipientQuery = Annotated[
     FreeText | None,
     Query(max_length=200, description='the "Kính gửi" line of an xlsx report; default: the unit above'),
@@ -45,13 +53,22 @@ def coverage(
     unit_id: UnitQuery = None,
     campaign_id: CampaignQuery = 0,
     forces: Annotated[bool, Query(description="Also count the forces deployed (teams, volunteer-days…)")] = False,
+    scheme: SchemeQuery = None,
 ) -> object:
-    return service.coverage(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, with_forces=forces)
+    return schemes.coverage(
+        session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, with_forces=forces, scheme=scheme
+    )
 
 
 @router.get("/progress", response_model=ProgressOut)
-def progress(session: SessionDep, scope: ScopeDep, unit_id: UnitQuery = None, campaign_id: CampaignQuery = 0) -> object:
-    return service.progress(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id)
+def progress(
+    session: SessionDep,
+    scope: ScopeDep,
+    unit_id: UnitQuery = None,
+    campaign_id: CampaignQuery = 0,
+    scheme: SchemeQuery = None,
+) -> object:
+    return schemes.progress(session, scope=scope, unit_id=unit_id, campaign_id=campaign_id, scheme=scheme)
 
 
 @router.get("/to-visit", response_model=ToVisitOut)
@@ -62,8 +79,9 @@ def to_visit(
     unit_id: UnitQuery = None,
     campaign_id: CampaignQuery = 0,
     reason: ReasonQuery = None,
+    scheme: SchemeQuery = None,
 ) -> object:
-    return service.to_visit(
+    return schemes.to_visit(
         session,
         scope=scope,
         unit_id=unit_id,
@@ -71,6 +89,7 @@ def to_visit(
         reason=reason,
         limit=page.limit,
         offset=page.offset,
+        scheme=scheme,
     )
 
 
@@ -94,6 +113,7 @@ def coverage_file(
     campaign_id: CampaignQuery = 0,
     kinh_gui: RecipientQuery = None,
     recipient: RecipientQuery = None,
+    scheme: SchemeQuery = None,
 ) -> Response:
     """The report in the administrative form: by child unit with the forces deployed, then by skill,
     milestones, every commune (district or province) and by day (xlsx); counts only (csv)."""
@@ -106,6 +126,7 @@ def coverage_file(
         unit_id=unit_id,
         campaign_id=campaign_id,
         recipient=_recipient(kinh_gui, recipient),
+        scheme=scheme,
     )
 
 
@@ -119,6 +140,7 @@ def progress_file(
     campaign_id: CampaignQuery = 0,
     kinh_gui: RecipientQuery = None,
     recipient: RecipientQuery = None,
+    scheme: SchemeQuery = None,
 ) -> Response:
     return _export(
         session,
@@ -129,6 +151,7 @@ def progress_file(
         unit_id=unit_id,
         campaign_id=campaign_id,
         recipient=_recipient(kinh_gui, recipient),
+        scheme=scheme,
     )
 
 
@@ -141,6 +164,7 @@ def to_visit_file(
     unit_id: UnitQuery = None,
     campaign_id: CampaignQuery = 0,
     reason: ReasonQuery = None,
+    scheme: SchemeQuery = None,
 ) -> Response:
     """Personal data (head of household, address): every download is logged."""
     return _export(
@@ -152,4 +176,5 @@ def to_visit_file(
         unit_id=unit_id,
         campaign_id=campaign_id,
         reason=reason,
+        scheme=scheme,
     )
