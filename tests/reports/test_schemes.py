@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from app.models import AdminUnit, UnitConversion
+from app.models import AdminUnit, UnitConversion, User
 from app.units.service import create_unit
 from tests.factories import login, make_user
 from tests.reports.build import Field
@@ -95,14 +95,23 @@ def _assign(client: TestClient, admin: dict[str, str], hamlet: AdminUnit, commun
     return r.json()
 
 
-@pytest.mark.parametrize("campaign", [True, False], ids=["campaign", "all_time"])
 def test_the_2025_roll_up_is_the_sum_of_its_parts_and_the_pre_2025_totals(
-    client: TestClient, session: Session, scenario: Scenario, tree2025: Tree2025, campaign: bool
+    client: TestClient, session: Session, scenario: Scenario, tree2025: Tree2025
+) -> None:
+    admin_user = make_user(session, "admin")
+    session.commit()
+    admin = login(client, admin_user.phone)
+    for campaign_id in (scenario.campaign.id or 0, 0):
+        _roll_up(client, admin, scenario, tree2025, campaign_id)
+        client.delete(f"/api/v1/conversion/hamlets/{scenario.tree.far_hamlet.id}", headers=admin)
+    _files(client, session, scenario, tree2025, admin)
+    _native_hamlets(client, session, scenario, tree2025, admin_user, admin)
+
+
+def _roll_up(
+    client: TestClient, admin: dict[str, str], scenario: Scenario, tree2025: Tree2025, campaign_id: int
 ) -> None:
     old = scenario.tree
-    admin = login(client, make_user(session, "admin").phone)
-    session.commit()
-    campaign_id = scenario.campaign.id if campaign else 0
 
     def coverage(unit: AdminUnit, scheme: str | None = None) -> Any:
         params: dict[str, Any] = {"unit_id": unit.id, "campaign_id": campaign_id, "forces": True}
@@ -164,9 +173,8 @@ def _old_communes(coverage: Any, old: Any) -> list[dict[str, Any]]:
     return [coverage(u)["totals"] for u in (old.commune, old.other_commune, old.far_commune)]
 
 
-def test_files_follow_the_2025_tree(
-    client: TestClient, session: Session, scenario: Scenario, tree2025: Tree2025
-) -> None:
+def _files(client: TestClient, session: Session, scenario: Scenario, tree2025: Tree2025, admin: dict[str, str]) -> None:
+    """The files follow the 2025 tree: the province's communes and "chưa phân bổ", the to-visit list."""
     official = make_user(session, "province_official", unit=tree2025.province)
     session.commit()
     headers = login(client, official.phone)
@@ -210,19 +218,16 @@ def test_scope_across_the_schemes(client: TestClient, session: Session, scenario
         r = client.get(f"/api/v1/reports/{path}", params={"unit_id": unit.id, **params}, headers=headers)
         return r.status_code
 
-    for path in ("coverage", "progress", "to-visit", "coverage.xlsx", "to-visit.csv"):
-        assert status(ward_official, tree2025.ward, path) == 200
-        for unit in (old.commune, old.other_commune, old.hamlet, old.hamlet_of_other_commune):
-            assert status(ward_official, unit, path) == 200, unit.name
-        for unit in (
-            tree2025.province,
-            tree2025.commune,
-            old.far_commune,
-            old.far_hamlet,
-            old.other_district,
-            old.province,
-        ):
-            assert status(ward_official, unit, path) == 403, unit.name
+    _assignments(client, scenario, tree2025, admin, province_official)
+    # Old Vị Thanh's two wards both went into Phường Vị Thanh: the old district lies inside it too.
+    inside = (old.district, old.commune, old.other_commune, old.hamlet, old.hamlet_of_other_commune)
+    outside = (tree2025.province, tree2025.commune, old.far_commune, old.far_hamlet, old.other_district, old.province)
+    for unit in (tree2025.ward, *inside):
+        assert status(ward_official, unit) == 200, unit.name
+    for unit in outside:
+        assert status(ward_official, unit) == 403, unit.name
+    for path in ("to-visit", "progress.csv", "coverage.xlsx"):
+        assert [status(ward_official, u, path) for u in (tree2025.ward, old.hamlet, old.far_commune)] == [200, 200, 403]
     # The split commune's hamlet is inside no commune until assigned; the province holds it already.
     assert status(commune_official, old.far_hamlet) == 403
     assert status(province_official, old.far_hamlet) == 200
@@ -239,13 +244,11 @@ def test_scope_across_the_schemes(client: TestClient, session: Session, scenario
     assert r.status_code == 422 and r.json()["error"]["code"] == "scheme_mismatch"
 
 
-def test_admins_assign_the_hamlets_of_split_communes(
-    client: TestClient, session: Session, scenario: Scenario, tree2025: Tree2025
+def _assignments(
+    client: TestClient, scenario: Scenario, tree2025: Tree2025, admin: dict[str, str], official: dict[str, str]
 ) -> None:
+    """The admin's list of hamlets waiting for their 2025 commune, and the assignment's checks."""
     old = scenario.tree
-    admin = login(client, make_user(session, "admin").phone)
-    official = login(client, make_user(session, "province_official", unit=tree2025.province).phone)
-    session.commit()
     listing = client.get("/api/v1/conversion/hamlets", headers=admin).json()
     assert listing["total"] == listing["unassigned"] == 1
     (item,) = listing["items"]
@@ -283,11 +286,15 @@ def test_admins_assign_the_hamlets_of_split_communes(
     assert client.get("/api/v1/conversion/hamlets", headers=admin).json()["unassigned"] == 1
 
 
-def test_native_2025_hamlets_add_to_the_converted_ones(
-    client: TestClient, session: Session, scenario: Scenario, tree2025: Tree2025
+def _native_hamlets(
+    client: TestClient,
+    session: Session,
+    scenario: Scenario,
+    tree2025: Tree2025,
+    admin_user: User,
+    admin: dict[str, str],
 ) -> None:
     """Data recorded under a 2025 hamlet counts in its 2025 commune beside the old hamlets' data."""
-    admin_user = make_user(session, "admin")
     hamlet = create_unit(
         session, scheme="vn2025", level="hamlet", code="31321-01", name="Khu vực 4", parent=tree2025.ward
     )
@@ -295,7 +302,6 @@ def test_native_2025_hamlets_add_to_the_converted_ones(
     home = field.household(hamlet)
     field.visit(home, scenario.campaign.starts_on, "not_home")  # the 2024 campaign was old Hậu Giang's
     session.commit()
-    admin = login(client, admin_user.phone)
     params = {"campaign_id": 0}
     old = _get(client, admin, "coverage", unit_id=scenario.tree.province.id, **params)["totals"]
     now = _get(client, admin, "coverage", unit_id=tree2025.province.id, **params)
