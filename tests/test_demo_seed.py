@@ -5,7 +5,16 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from app.demo import seed
-from app.models import AdminUnit, AreaVersion, HouseholdStatus, Team, TeamMember, VolunteerArea
+from app.models import (
+    AdminUnit,
+    AreaVersion,
+    Campaign,
+    HouseholdStatus,
+    Team,
+    TeamMember,
+    UnitConversion,
+    VolunteerArea,
+)
 from tests.reports.test_aggregates_match_raw import recompute, stored
 
 SCALE = 0.02  # 400 households, 40 visited
@@ -74,3 +83,27 @@ def test_small_demo_seed_is_whole_consistent_and_idempotent(session: Session, cl
     assert me("0900000004")["unit"]["name"] == "Thành phố Vị Thanh"
     assert me("0900000005")["unit"]["name"] == "Tỉnh Hậu Giang"
     assert me("0900000006")["user"]["role"] == "admin"
+    assert me("0900000007")["unit"]["name"] == "Thành phố Cần Thơ"
+
+    # Today's Cần Thơ official sees the 2024 Hậu Giang drive under the 2025 communes, same totals.
+    def coverage(phone: str, **params: Any) -> Any:
+        token = client.post("/api/v1/auth/login", json={"phone": phone, "password": seed.PASSWORD}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        r = client.get("/api/v1/reports/coverage", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    campaign = session.exec(select(Campaign).where(Campaign.name == seed.CAMPAIGN_NAME)).one()
+    counts = ("households", "households_visited", "households_covered", "visits", "people", "people_proficient_all")
+    for campaign_id in (campaign.id, 0):
+        before = coverage("0900000005", campaign_id=campaign_id)
+        now = coverage("0900000007", campaign_id=campaign_id)
+        assert now["unit"]["name"] == "Thành phố Cần Thơ" and now["child_level"] == "commune"
+        assert {k: now["totals"][k] for k in counts} == {k: before["totals"][k] for k in counts}
+        assert now["totals"]["skills"] == before["totals"]["skills"]
+        assert now["totals"]["milestones"] == before["totals"]["milestones"]
+        assert {k: sum(c[k] for c in now["children"]) for k in counts} == {k: now["totals"][k] for k in counts}
+        assert all(c["unit"]["id"] for c in now["children"])  # no commune of old Hậu Giang was split
+    assert before["totals"]["visits"] > 0
+    # The national conversion table came with the unit lists.
+    assert session.exec(select(func.count()).select_from(UnitConversion)).one() > 10_000

@@ -34,20 +34,22 @@ from app.models import (
     AdminUnit,
     AreaVersion,
     Campaign,
+    HamletAssignment,
     Household,
     Milestone,
     Person,
     Team,
     TeamMember,
+    UnitConversion,
     UnitCoverage,
     User,
     Visit,
     VolunteerArea,
 )
 from app.models.base import table_of, utcnow
-from app.models.units import SCHEME_2004
+from app.models.units import SCHEME_2004, SCHEME_2025
 from app.text import fold
-from app.units import importer
+from app.units import conversion, importer
 from app.units.service import UnitNotFound, get_by_code
 from app.visits import aggregates
 from app.visits import service as visits
@@ -73,7 +75,10 @@ DEMO_ACCOUNTS = (
     ("0900000004", "district_official", "Phạm Minh Tuấn", "district"),
     ("0900000005", "province_official", "Huỳnh Quốc Bảo", "province"),
     ("0900000006", "admin", "Võ Thanh Sơn", "none"),
+    # Today's Thành phố Cần Thơ (vn2025), which old Hậu Giang is part of: the 2024 drive under 2025 units.
+    ("0900000007", "province_official", "Đỗ Minh Khang", "province2025"),
 )
+PROVINCE_2025 = "92"  # Thành phố Cần Thơ in vn2025
 
 Progress = Callable[[str], None]
 
@@ -139,6 +144,8 @@ def seed_demo(session: Session, *, scale: float = 1.0, progress: Progress | None
         plan = _plan_households(hamlets, scale)
         _ensure_households(session, plan, report)
         _ensure_area_versions(session, hamlets, report)
+    with step("thôn, ấp của xã bị chia tách năm 2025 (hamlets of split communes)"):
+        _assign_split_hamlets(session, province, hamlets, report)
     with step("chiến dịch (campaign)"):
         campaign = _ensure_campaign(session, province, report)
         _set_household_counts(session, province)
@@ -152,12 +159,18 @@ def seed_demo(session: Session, *, scale: float = 1.0, progress: Progress | None
 
 
 def _ensure_units(session: Session, say: Progress) -> AdminUnit:
+    """Both unit lists and the 2025 conversion table between them (a database from before the
+    conversion was shipped gets it now)."""
     try:
-        return get_by_code(session, scheme=SCHEME_2004, level="province", code=PROVINCE)
+        get_by_code(session, scheme=SCHEME_2025, level="province", code=PROVINCE_2025)
+        province = get_by_code(session, scheme=SCHEME_2004, level="province", code=PROVINCE)
     except UnitNotFound:
         say("  chưa có danh mục đơn vị: nạp danh mục (importing the unit lists first)")
         importer.import_shipped(session, progress=say)
         return get_by_code(session, scheme=SCHEME_2004, level="province", code=PROVINCE)
+    if session.exec(select(UnitConversion.old_unit_id).limit(1)).first() is None:
+        conversion.import_shipped_conversion(session, progress=say)
+    return province
 
 
 def _ensure_hamlets(session: Session, province: AdminUnit, report: SeedReport) -> list[HamletPlan]:
@@ -217,6 +230,45 @@ def _ensure_hamlets(session: Session, province: AdminUnit, report: SeedReport) -
     return plans
 
 
+def _assign_split_hamlets(session: Session, province: AdminUnit, hamlets: list[HamletPlan], report: SeedReport) -> None:
+    """Place each demo hamlet whose commune was split in 2025 in one of its new communes (in turn), as
+    an admin would once, so the 2024 drive shows whole under today's Cần Thơ. The national table splits
+    no commune of old Hậu Giang: this places nothing unless the table or the demo province changes."""
+    split = {
+        old_id: sorted(new_ids)
+        for old_id, new_ids in _conversion_targets(session, {h.commune.id for h in hamlets if h.commune.id}).items()
+        if len(new_ids) > 1
+    }
+    if not split:
+        return
+    have = set(
+        session.exec(
+            select(HamletAssignment.hamlet_id).where(
+                col(HamletAssignment.hamlet_id).in_([h.id for h in hamlets if h.commune.id in split])
+            )
+        ).all()
+    )
+    rows = []
+    for n, hamlet in enumerate(h for h in hamlets if h.commune.id in split):
+        if hamlet.id not in have:
+            targets = split[hamlet.commune.id or 0]
+            rows.append(HamletAssignment(hamlet_id=hamlet.id, commune_id=targets[n % len(targets)]))
+    session.add_all(rows)
+    session.flush()
+    report.inserted["hamlet_assignments"] += len(rows)
+
+
+def _conversion_targets(session: Session, old_ids: set[int]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for old_id, new_id in session.exec(
+        select(UnitConversion.old_unit_id, UnitConversion.new_unit_id).where(
+            col(UnitConversion.old_unit_id).in_(sorted(old_ids))
+        )
+    ).all():
+        out.setdefault(old_id, set()).add(new_id)
+    return out
+
+
 def _set_paths(session: Session, paths: list[dict[str, Any]]) -> None:
     if paths:
         session.execute(update(AdminUnit), paths)
@@ -231,7 +283,14 @@ def _ensure_people_and_teams(
     district = get_by_code(session, scheme=SCHEME_2004, level="district", code=DEMO_DISTRICT)
     commune = get_by_code(session, scheme=SCHEME_2004, level="commune", code=DEMO_COMMUNE)
     demo_hamlets = [h for h in hamlets if h.commune.code == DEMO_COMMUNE]
-    where = {"hamlet": commune.id, "commune": commune.id, "district": district.id, "province": province.id}
+    province_2025 = get_by_code(session, scheme=SCHEME_2025, level="province", code=PROVINCE_2025)
+    where = {
+        "hamlet": commune.id,
+        "commune": commune.id,
+        "district": district.id,
+        "province": province.id,
+        "province2025": province_2025.id,
+    }
 
     wanted: dict[str, dict[str, Any]] = {}  # phone → user row
     for phone, role, full_name, place in DEMO_ACCOUNTS:
