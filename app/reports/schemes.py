@@ -218,13 +218,13 @@ class _Rollup:
         """(households, people) per key, from the all-time hamlet rows; for a campaign only the hamlets
         inside a unit taking part (in either tree)."""
         stmt = (
-            select(
+            select(  # type: ignore[call-overload]
                 col(Hamlet.id),
                 col(Hamlet.parent_id),
                 col(Hamlet.path),
                 col(HamletAssignment.commune_id),
-                UnitCoverage.households,
-                UnitCoverage.people,
+                col(UnitCoverage.households),
+                col(UnitCoverage.people),
             )
             .select_from(UnitCoverage)
             .join(Hamlet, col(Hamlet.id) == UnitCoverage.unit_id)
@@ -282,8 +282,13 @@ class _Rollup:
 
     def daily(self) -> dict[date, list[int]]:
         """The unit's total per day: visits, visited, covered 1, covered 2, proficient in all five."""
-        columns = ("visits", "households_visited", "households_covered_1", "households_covered_2")
-        columns += ("people_proficient_all",)
+        columns = (
+            "visits",
+            "households_visited",
+            "households_covered_1",
+            "households_covered_2",
+            "people_proficient_all",
+        )
         out: dict[date, list[int]] = defaultdict(lambda: [0] * len(columns))
         for _, _, (day,), sums in _grouped(
             self.session,

@@ -94,6 +94,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversion/hamlets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Split Hamlets
+         * @description Hamlets of split communes still waiting for their 2025 commune (with `include_assigned`: all).
+         */
+        get: operations["split_hamlets_api_v1_conversion_hamlets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversion/hamlets/{hamlet_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Assign */
+        put: operations["assign_api_v1_conversion_hamlets__hamlet_id__put"];
+        post?: never;
+        /** Unassign */
+        delete: operations["unassign_api_v1_conversion_hamlets__hamlet_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -980,6 +1018,14 @@ export interface components {
             /** Hamlet Ids */
             hamlet_ids: number[];
         };
+        /** AssignmentIn */
+        AssignmentIn: {
+            /**
+             * Commune Id
+             * @description a 2025 commune that received part of the hamlet's commune
+             */
+            commune_id: number;
+        };
         /** Body_apply_api_v1_sync_outbox_apply_post */
         Body_apply_api_v1_sync_outbox_apply_post: {
             /** File */
@@ -1117,6 +1163,17 @@ export interface components {
             starts_on: string;
             /** Unit Id */
             unit_id: number;
+        };
+        /** Candidate */
+        Candidate: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Province Name */
+            province_name: string;
         };
         /** CatalogueOut */
         CatalogueOut: {
@@ -2121,6 +2178,39 @@ export interface components {
             /** Sheet */
             sheet: string;
         };
+        /** SplitHamlet */
+        SplitHamlet: {
+            /** Candidates */
+            candidates: components["schemas"]["Candidate"][];
+            /** Code */
+            code: string;
+            /** Commune Id */
+            commune_id: number | null;
+            /** Households */
+            households: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            old_commune: components["schemas"]["UnitName"];
+            /** Old District */
+            old_district: string;
+            /** Old Province */
+            old_province: string;
+        };
+        /** SplitHamletsOut */
+        SplitHamletsOut: {
+            /** Items */
+            items: components["schemas"]["SplitHamlet"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+            /** Unassigned */
+            unassigned: number;
+        };
         /**
          * Target
          * @description Every household covered: at least `covered_threshold` people proficient in all five.
@@ -2314,6 +2404,15 @@ export interface components {
             valid_from: string | null;
             /** Valid To */
             valid_to: string | null;
+        };
+        /** UnitName */
+        UnitName: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
         };
         /** UnitOut */
         UnitOut: {
@@ -3427,6 +3526,375 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CampaignOut"];
                 };
+            };
+            /** @description Bad request (malformed JSON, an unsupported client) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Outside the caller's area or role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Method not allowed (the `Allow` header lists the allowed ones) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the stored data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid data: `details` lists each field and what is wrong */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The app is too old for this server */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is busy: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    split_hamlets_api_v1_conversion_hamlets_get: {
+        parameters: {
+            query?: {
+                /** @description a 2025 province: only the communes split into it */
+                province_id?: number | null;
+                include_assigned?: boolean;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SplitHamletsOut"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an unsupported client) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Outside the caller's area or role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Method not allowed (the `Allow` header lists the allowed ones) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the stored data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid data: `details` lists each field and what is wrong */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The app is too old for this server */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is busy: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    assign_api_v1_conversion_hamlets__hamlet_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hamlet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SplitHamlet"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an unsupported client) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Outside the caller's area or role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Method not allowed (the `Allow` header lists the allowed ones) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the stored data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid data: `details` lists each field and what is wrong */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The app is too old for this server */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is busy: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    unassign_api_v1_conversion_hamlets__hamlet_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hamlet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request (malformed JSON, an unsupported client) */
             400: {
@@ -5494,6 +5962,8 @@ export interface operations {
                 campaign_id?: number;
                 /** @description Also count the forces deployed (teams, volunteer-days…) */
                 forces?: boolean;
+                /** @description vn2004 (until 30/06/2025) | vn2025 (from 01/07/2025); default: the unit's own, for a hamlet the scheme of the user's unit */
+                scheme?: string | null;
             };
             header?: never;
             path?: never;
@@ -5622,6 +6092,8 @@ export interface operations {
                 kinh_gui?: string | null;
                 /** @description the "Kính gửi" line of an xlsx report; default: the unit above */
                 recipient?: string | null;
+                /** @description vn2004 (until 30/06/2025) | vn2025 (from 01/07/2025); default: the unit's own, for a hamlet the scheme of the user's unit */
+                scheme?: string | null;
             };
             header?: never;
             path: {
@@ -5746,6 +6218,8 @@ export interface operations {
                 unit_id?: number | null;
                 /** @description 0 = all time */
                 campaign_id?: number;
+                /** @description vn2004 (until 30/06/2025) | vn2025 (from 01/07/2025); default: the unit's own, for a hamlet the scheme of the user's unit */
+                scheme?: string | null;
             };
             header?: never;
             path?: never;
@@ -5874,6 +6348,8 @@ export interface operations {
                 kinh_gui?: string | null;
                 /** @description the "Kính gửi" line of an xlsx report; default: the unit above */
                 recipient?: string | null;
+                /** @description vn2004 (until 30/06/2025) | vn2025 (from 01/07/2025); default: the unit's own, for a hamlet the scheme of the user's unit */
+                scheme?: string | null;
             };
             header?: never;
             path: {
@@ -5999,6 +6475,8 @@ export interface operations {
                 /** @description 0 = all time */
                 campaign_id?: number;
                 reason?: string | null;
+                /** @description vn2004 (until 30/06/2025) | vn2025 (from 01/07/2025); default: the unit's own, for a hamlet the scheme of the user's unit */
+                scheme?: string | null;
                 limit?: number;
                 offset?: number;
             };
@@ -6126,6 +6604,8 @@ export interface operations {
                 /** @description 0 = all time */
                 campaign_id?: number;
                 reason?: string | null;
+                /** @description vn2004 (until 30/06/2025) | vn2025 (from 01/07/2025); default: the unit's own, for a hamlet the scheme of the user's unit */
+                scheme?: string | null;
             };
             header?: never;
             path: {
