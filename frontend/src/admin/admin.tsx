@@ -5,6 +5,7 @@ import { locale, setLocale, useLocale } from '../i18n';
 import { href, useRoute } from '../router';
 import { Busy, useGet } from './common';
 import { CampaignsSection } from './campaigns';
+import { ConversionSection } from './conversion';
 import { HamletsSection } from './hamlets';
 import { ImportSection } from './importer';
 import { a, num, type AdminKey } from './messages';
@@ -58,6 +59,9 @@ function AdminHome() {
     <>
       <h2>{a('home_admin')}</h2>
       <p class="muted">{a('home_intro')}</p>
+      <section class="card">
+        <ConversionSection />
+      </section>
       <section class="card">
         <h2>{a('units')}</h2>
         <Busy data={provinces.data} error={provinces.error} retry={provinces.reload}>

@@ -199,6 +199,22 @@ const MESSAGES = {
   kind_household: ['Hộ', 'Household'],
   kind_person: ['Người', 'Person'],
   kind_visit: ['Lượt thăm', 'Visit'],
+  // hamlets of communes split in 2025
+  conversion_title: ['Thôn/ấp của xã, phường đã chia tách (sắp xếp đơn vị 2025)', 'Hamlets of communes split in 2025'],
+  conversion_intro: [
+    'Xã, phường cũ được chia cho nhiều xã, phường mới: chọn xã, phường mới cho từng thôn/ấp (làm một lần). Khi chưa phân bổ, số liệu của thôn/ấp nằm ở dòng "Chưa phân bổ" của tỉnh, không bị mất.',
+    'A former commune went to several new ones: choose the new commune of each hamlet (once). Until then its figures are in the province\'s "Unassigned" row, never lost.',
+  ],
+  conversion_waiting: ['{n} thôn/ấp chưa phân bổ', '{n} hamlets not assigned yet'],
+  conversion_none: ['Không còn thôn/ấp nào chờ phân bổ.', 'No hamlet is waiting to be assigned.'],
+  conversion_from: ['{commune} cũ · {district} · {province} · {households} hộ', 'Former {commune} · {district} · {province} · {households} households'],
+  conversion_to: ['Xã, phường mới của {name}', 'New commune of {name}'],
+  conversion_assign: ['Phân bổ', 'Assign'],
+  conversion_done: ['Đã phân bổ {name} về {to}.', '{name} assigned to {to}.'],
+  conversion_current: ['Đã phân bổ về {name}', 'Assigned to {name}'],
+  conversion_show_all: ['Hiện cả thôn/ấp đã phân bổ', 'Also show assigned hamlets'],
+  conversion_more: ['Xem thêm', 'Show more'],
+  conversion_shown: ['Đang hiện {shown}/{total}', 'Showing {shown} of {total}'],
 } as const;
 
 export type AdminKey = keyof typeof MESSAGES;

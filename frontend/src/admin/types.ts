@@ -15,6 +15,8 @@ export type Campaign = S['CampaignOut'];
 export type CampaignPage = S['CampaignPageOut'];
 export type Catalogue = S['CatalogueOut'];
 export type Me = S['MeOut'];
+export type SplitHamlet = S['SplitHamlet'];
+export type SplitHamlets = S['SplitHamletsOut'];
 
 /** The preview, with the fields the importer may add (all optional: older servers leave them out). */
 type Loose<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;

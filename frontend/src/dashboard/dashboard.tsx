@@ -254,15 +254,20 @@ function Ranking({ report, open }: { report: Coverage; open: (unit: number) => v
               <tr key={r.unit.id}>
                 <td class="num">{i + 1}</td>
                 <th scope="row">
-                  <a
-                    href={`#/dashboard/${r.unit.id}`}
-                    onClick={(e) => {
-                      e.preventDefault();
-                      open(r.unit.id);
-                    }}
-                  >
-                    {r.unit.name}
-                  </a>
+                  {/* id 0: the "Chưa phân bổ" row of a 2025 province, no unit to open */}
+                  {r.unit.id ? (
+                    <a
+                      href={`#/dashboard/${r.unit.id}`}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        open(r.unit.id);
+                      }}
+                    >
+                      {r.unit.name}
+                    </a>
+                  ) : (
+                    r.unit.name
+                  )}
                 </th>
                 <td class="num">{num(r.households)}</td>
                 <td class="num">{pct(r.visited_pct)}</td>
