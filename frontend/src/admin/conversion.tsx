@@ -16,7 +16,7 @@ export function ConversionSection() {
     <section data-testid="conversion">
       <h2>{a('conversion_title')}</h2>
       <p class="muted">{a('conversion_intro')}</p>
-      <label class="check">
+      <label class="check conversion-toggle">
         <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> {a('conversion_show_all')}
       </label>
       <Busy data={list.data} error={list.error} retry={list.reload}>
