@@ -16,6 +16,7 @@ from app.auth.scope import OFFICIAL_ROLES, Scope
 from app.campaigns.schemas import CampaignIn, CampaignPatch
 from app.errors import Conflict, Forbidden, Invalid, NotFound, OutsideYourArea
 from app.models import AdminUnit, Campaign, CampaignUnit, Visit
+from app.units import conversion
 from app.units import service as units
 from app.visits.aggregates import unit_chain
 
@@ -92,14 +93,23 @@ def get_campaign(session: Session, *, scope: Scope, campaign_id: int) -> Campaig
 def list_campaigns(
     session: Session, *, scope: Scope, unit_id: int | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[Campaign], int]:
-    stmt = select(Campaign).where(_visible(scope))
+    visible = _visible(scope)
+    reach = None
     if unit_id is not None:
         unit = units.get_unit(session, unit_id)
         if not scope.can_read_unit(unit):
             raise OutsideYourArea(details={"unit_id": unit_id})
         # The campaigns that reach this unit: its own, those above it, those below it.
         below = select(AdminUnit.id).where(col(AdminUnit.path).startswith(unit.path))
-        stmt = stmt.where(or_(col(Campaign.unit_id).in_(below), col(Campaign.unit_id).in_(unit_chain(unit.path))))
+        reach = or_(col(Campaign.unit_id).in_(below), col(Campaign.unit_id).in_(unit_chain(unit.path)))
+        # A 2025 unit: also the campaigns of the pre-2025 units it now contains (the 2024 drive).
+        old = conversion.pre_2025_units_reaching(session, unit)
+        if old:
+            reach = or_(reach, col(Campaign.unit_id).in_(old))
+            visible = or_(visible, col(Campaign.unit_id).in_(old))
+    stmt = select(Campaign).where(visible)
+    if reach is not None:
+        stmt = stmt.where(reach)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(
         stmt.order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc()).limit(limit).offset(offset)

@@ -189,11 +189,7 @@ class _Rollup:
         self.area = conversion.area_of(session, unit)
         self.per_hamlet = unit.level == "commune"
         self.campaign_id = campaign.id if campaign is not None else ALL_TIME
-        self.owner_paths: dict[int, str] = {UNASSIGNED: unit.path}
-        for commune_id, path in session.exec(
-            select(AdminUnit.id, AdminUnit.path).where(col(AdminUnit.id).in_(sorted(self.area.inside)))
-        ).all():
-            self.owner_paths[commune_id or 0] = path
+        self.owner_paths: dict[int, str] = {UNASSIGNED: unit.path, **self.area.paths}
 
     def key(self, owner: int, hamlet_id: int) -> int:
         return hamlet_id if self.per_hamlet else owner

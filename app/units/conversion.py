@@ -165,6 +165,7 @@ class Area:
     unit: AdminUnit
     inside: frozenset[int]
     old: dict[int, tuple[int, ...]]
+    paths: dict[int, str]  # of the unit's 2025 communes
 
     @property
     def parents(self) -> list[int]:
@@ -190,11 +191,13 @@ def area_of(session: Session, unit: AdminUnit) -> Area:
     sent anything into it."""
     assert unit.scheme == SCHEME_2025 and unit.level in ("province", "commune")
     if unit.level == "commune":
-        inside = frozenset([unit.id or 0])
+        paths = {unit.id or 0: unit.path}
     else:
-        inside = frozenset(
-            i or 0 for i in session.exec(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).all()
-        )
+        paths = {
+            i or 0: path
+            for i, path in session.exec(select(AdminUnit.id, AdminUnit.path).where(AdminUnit.parent_id == unit.id))
+        }
+    inside = frozenset(paths)
     into = select(UnitConversion.old_unit_id).where(col(UnitConversion.new_unit_id).in_(sorted(inside)))
     old: dict[int, list[int]] = {}
     for old_id, new_id in session.exec(
@@ -203,7 +206,7 @@ def area_of(session: Session, unit: AdminUnit) -> Area:
         .order_by(col(UnitConversion.old_unit_id), col(UnitConversion.new_unit_id))
     ).all():
         old.setdefault(old_id, []).append(new_id)
-    return Area(unit=unit, inside=inside, old={k: tuple(v) for k, v in old.items()})
+    return Area(unit=unit, inside=inside, old={k: tuple(v) for k, v in old.items()}, paths=paths)
 
 
 def candidates_of(session: Session, old_commune_id: int) -> list[int]:
@@ -275,3 +278,13 @@ def chain_2025(session: Session, hamlet: AdminUnit) -> list[AdminUnit]:
         return []
     province = session.get(AdminUnit, provinces.pop())
     return [province] if province is not None else []
+
+
+def pre_2025_units_reaching(session: Session, unit: AdminUnit) -> list[int]:
+    """The pre-2025 communes that sent anything into a 2025 province or commune, and the districts and
+    provinces above them: the units whose campaigns reach it."""
+    if unit.scheme != SCHEME_2025 or unit.level not in ("province", "commune"):
+        return []
+    old = list(area_of(session, unit).old)
+    paths = session.exec(select(AdminUnit.path).where(col(AdminUnit.id).in_(old))).all() if old else []
+    return sorted({i for path in paths for i in path_ids(path)})

@@ -236,6 +236,13 @@ def test_scope_across_the_schemes(client: TestClient, session: Session, scenario
     assert status(commune_official, old.far_hamlet) == 200
     assert status(commune_official, old.far_commune) == 403  # the rest of it may lie elsewhere
     assert status(ward_official, old.far_hamlet) == 403
+    # The 2024 drive of old Hậu Giang reaches the 2025 units that hold part of it.
+    for headers, unit in ((ward_official, tree2025.ward), (province_official, tree2025.province)):
+        listed = client.get("/api/v1/campaigns", params={"unit_id": unit.id}, headers=headers).json()
+        assert [c["id"] for c in listed["items"]] == [scenario.campaign.id], listed
+    empty_official = login(client, make_user(session, "commune_official", unit=tree2025.empty).phone)
+    listed = client.get("/api/v1/campaigns", params={"unit_id": tree2025.empty.id}, headers=empty_official).json()
+    assert listed["items"] == []
     # A pre-2025 official keeps to the pre-2025 tree.
     assert status(old_official, tree2025.province) == 403
     assert status(old_official, old.hamlet, scheme="vn2025") == 200
