@@ -6,7 +6,7 @@ Until then the hamlet's data is in the "chưa phân bổ" row of the 2025 provin
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func
+from sqlalchemy import false, func
 from sqlmodel import Session, col, select
 
 from app.auth.scope import Scope
@@ -96,13 +96,15 @@ def split_hamlets(
     where = [AdminUnit.level == "hamlet", col(AdminUnit.parent_id).in_(_split_communes())]
     if province_id is not None:
         province = session.get(AdminUnit, province_id)
-        path = province.path if province is not None else "\x00"
-        into = (
-            select(UnitConversion.old_unit_id)
-            .join(AdminUnit, col(AdminUnit.id) == UnitConversion.new_unit_id)
-            .where(col(AdminUnit.path).startswith(path))
-        )
-        where.append(col(AdminUnit.parent_id).in_(into))
+        if province is None:
+            where.append(false())
+        else:
+            into = (
+                select(UnitConversion.old_unit_id)
+                .join(AdminUnit, col(AdminUnit.id) == UnitConversion.new_unit_id)
+                .where(col(AdminUnit.path).startswith(province.path))
+            )
+            where.append(col(AdminUnit.parent_id).in_(into))
     assigned = col(HamletAssignment.hamlet_id).is_not(None)
 
     def base(stmt: Any) -> Any:

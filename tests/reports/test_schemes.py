@@ -272,6 +272,8 @@ def _assignments(
     ]
     by_province = client.get("/api/v1/conversion/hamlets", params={"province_id": old.province.id}, headers=admin)
     assert by_province.json()["total"] == 0  # a pre-2025 province receives nothing
+    nowhere = client.get("/api/v1/conversion/hamlets", params={"province_id": 2_000_000_000}, headers=admin)
+    assert (nowhere.status_code, nowhere.json()["total"]) == (200, 0)
     assert client.get("/api/v1/conversion/hamlets", headers=official).status_code == 403
 
     def put(hamlet: AdminUnit, commune: AdminUnit, headers: dict[str, str] = admin) -> tuple[int, str]:
