@@ -359,8 +359,10 @@ def _figures_2025(
     skills: list[LabelOut],
     milestones: list[LabelOut],
     with_forces: bool,
+    communes: list[AdminUnit] | None = None,
 ) -> tuple[CoverageFigures, list[CoverageFigures], str | None]:
-    """(the unit's totals, one row per child, the children's level)."""
+    """(the unit's totals, one row per child, the children's level). `communes`: a province's, when
+    already read."""
     rollup = _Rollup(session, unit, campaign)
     counters = rollup.counters()
     totals = rollup.denominators()
@@ -387,7 +389,8 @@ def _figures_2025(
             refs.append(ref)
         child_level: str | None = "hamlet" if refs else None
     else:
-        _, communes = service.family(session, unit)
+        if communes is None:
+            communes = service.family(session, unit)[1]
         refs = [service.unit_ref(c) for c in communes]
         has_unassigned = UNASSIGNED in counters or UNASSIGNED in totals or any(o == UNASSIGNED for _, o in hamlets)
         if has_unassigned:
@@ -453,9 +456,9 @@ def coverage(
         )
         ancestors = ancestors_in(session, unit, scheme)
         return report if ancestors is None else report.model_copy(update={"ancestors": ancestors})
-    above, _ = service.family(session, unit)
+    above, below = service.family(session, unit)
     skills, milestones = service.catalogue(session, scope, unit)
-    totals, children, child_level = _figures_2025(session, unit, campaign, skills, milestones, with_forces)
+    totals, children, child_level = _figures_2025(session, unit, campaign, skills, milestones, with_forces, below)
     threshold = service.threshold_of(campaign)
     return CoverageOut(
         unit=service.unit_ref(unit),
