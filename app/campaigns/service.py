@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, or_, true
 from sqlmodel import Session, col, delete, select
 
-from app.auth.scope import OFFICIAL_ROLES, Scope
+from app.auth.scope import OFFICIAL_ROLES, Scope, require_unit_across_schemes
 from app.campaigns.schemas import CampaignIn, CampaignPatch
 from app.errors import Conflict, Forbidden, Invalid, NotFound, OutsideYourArea
 from app.models import AdminUnit, Campaign, CampaignUnit, Visit
@@ -97,11 +97,16 @@ def list_campaigns(
     reach = None
     if unit_id is not None:
         unit = units.get_unit(session, unit_id)
+        across = False
         if not scope.can_read_unit(unit):
-            raise OutsideYourArea(details={"unit_id": unit_id})
+            # An official of a 2025 unit reads the pre-2025 units inside it, with their campaigns.
+            require_unit_across_schemes(session, scope, unit)
+            across = True
         # The campaigns that reach this unit: its own, those above it, those below it.
         below = select(AdminUnit.id).where(col(AdminUnit.path).startswith(unit.path))
         reach = or_(col(Campaign.unit_id).in_(below), col(Campaign.unit_id).in_(unit_chain(unit.path)))
+        if across:
+            visible = or_(visible, reach)
         # A 2025 unit: also the campaigns of the pre-2025 units it now contains (the 2024 drive).
         old = conversion.pre_2025_units_reaching(session, unit)
         if old:

@@ -240,6 +240,11 @@ def test_scope_across_the_schemes(client: TestClient, session: Session, scenario
     for headers, unit in ((ward_official, tree2025.ward), (province_official, tree2025.province)):
         listed = client.get("/api/v1/campaigns", params={"unit_id": unit.id}, headers=headers).json()
         assert [c["id"] for c in listed["items"]] == [scenario.campaign.id], listed
+    # ... and the pre-2025 units inside them, opened from the dashboard.
+    listed = client.get("/api/v1/campaigns", params={"unit_id": old.hamlet.id}, headers=ward_official).json()
+    assert [c["id"] for c in listed["items"]] == [scenario.campaign.id], listed
+    refused = client.get("/api/v1/campaigns", params={"unit_id": old.far_hamlet.id}, headers=ward_official)
+    assert refused.status_code == 403
     empty_official = login(client, make_user(session, "commune_official", unit=tree2025.empty).phone)
     listed = client.get("/api/v1/campaigns", params={"unit_id": tree2025.empty.id}, headers=empty_official).json()
     assert listed["items"] == []
