@@ -29,7 +29,7 @@ def test_an_admin_assigns_a_split_communes_hamlet(server, open_browser, playwrig
         for code in ("31318", "31321"):
             s.add(UnitConversion(old_unit_id=old[code].id, new_unit_id=ward.id, partly_merged=False))  # type: ignore[arg-type]
         admin = factories.make_user(s, "admin", name="Quản Trị Viên")
-        admin_phone, hamlet_id, commune_id = admin.phone, old["31471-01"].id, commune.id
+        admin_phone, hamlet_id, commune_id, province_id = admin.phone, old["31471-01"].id, commune.id, province.id
         s.commit()
 
     context = open_browser()
@@ -49,6 +49,12 @@ def test_an_admin_assigns_a_split_communes_hamlet(server, open_browser, playwrig
     section.get_by_label("Hiện cả thôn/ấp đã phân bổ").check()
     expect(section.locator(".admin-list > li").filter(has_text="Ấp Vị Hoà")).to_contain_text("Đã phân bổ về Xã Vị Thủy")
     screenshot(page, "admin-split-hamlets-assigned-360")
+    # Today's Cần Thơ on the dashboard: its 2025 communes, Phường Vị Thanh holding old Phường I's households.
+    page.goto(f"{server.url}/#/dashboard/{province_id}/0")
+    expect(page.get_by_test_id("breadcrumb").locator("[aria-current=page]")).to_have_text("Thành phố Cần Thơ")
+    expect(page.get_by_test_id("ranking")).to_contain_text("Phường Vị Thanh")
+    expect(page.get_by_test_id("ranking")).to_contain_text("Xã Vị Thủy")
+    screenshot(page, "dashboard-2025-province-360")
     with Session(server.engine) as s:
         assigned = s.get(HamletAssignment, hamlet_id)
         assert assigned is not None and assigned.commune_id == commune_id
