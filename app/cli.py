@@ -28,6 +28,9 @@ def migrate() -> None:
 
 
 GRACEFUL_SHUTDOWN_SECONDS = 5
+# Longer than clients keep an idle connection (httpx 5 s, browsers up to a few seconds more): otherwise the
+# server closes a connection just as a client reuses it, and that request fails without an answer.
+KEEP_ALIVE_SECONDS = 30
 
 
 @app.command()
@@ -49,6 +52,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         workers=workers,
         proxy_headers=True,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 
