@@ -51,6 +51,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
+        # libuv's loop and the C parser: less of the event loop's time per request, so liveness and
+        # admission stay quick while the worker threads are busy with pushes.
+        loop="uvloop",
+        http="httptools",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
