@@ -46,10 +46,6 @@ export function TeamPage({ session }: { session: Session }) {
           {campaign ? tt('campaign', { name: campaign.name, from: formatDate(campaign.starts_on), to: formatDate(campaign.ends_on) }) : tt('all_time')}
         </p>
       )}
-      {report && <Target report={report} />}
-      <h2>{tt('today_title')}</h2>
-      {p ? <TodayTiles p={p} /> : <p aria-busy="true">{t('loading')}</p>}
-      <p class="small muted">{t('team_note')}</p>
       {team.status === 'error' && <Problem error={team.error} retry={team.retry} />}
       {(team.status === 'loading' || team.status === 'waiting') && (
         <p aria-busy="true" data-testid="team-loading">
@@ -58,10 +54,15 @@ export function TeamPage({ session }: { session: Session }) {
       )}
       {report && (
         <>
+          <Target report={report} />
           <Volunteers report={report} />
           <Left report={report} items={team.items} reason={reason} setReason={setReason} more={team.more} loadingMore={team.loadingMore} />
         </>
       )}
+      {/* From the phone's own data: still there offline, when the figures above cannot be read. */}
+      <h2>{tt('today_title')}</h2>
+      {p ? <TodayTiles p={p} /> : <p aria-busy="true">{t('loading')}</p>}
+      <p class="small muted">{t('team_note')}</p>
     </main>
   );
 }

@@ -24,7 +24,7 @@ export const MESSAGES = {
   visits_today: ['Hôm nay', 'Today'],
   visits: ['Lượt thăm', 'Visits'],
   households_met: ['Hộ gặp được', 'Households met'],
-  people_proficient: ['Thành thạo đủ 5', 'Proficient in all 5'],
+  people_proficient: ['Thành thạo đủ\u00a05', 'Proficient in all\u00a05'],
   days_active: ['Ngày hoạt động', 'Days active'],
   attention: ['Cần xử lý', 'Needs attention'],
   attention_detail: ['{rejected} bị từ chối khi đồng bộ, {flagged} lượt thăm chờ xác nhận', '{rejected} refused at sync, {flagged} visits awaiting review'],
