@@ -1,7 +1,8 @@
 // The child units ranked: a sortable table on a wide screen, below 600 px one card per unit with every
 // figure visible (and a sort picker instead of the column headings).
-import { useMemo, useState } from 'preact/hooks';
-import type { Coverage } from '../api/types';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import type { Coverage, CoverageFigures } from '../api/types';
 import { sortRows, type SortKey } from './data';
 import { d, num, pct, type DashKey } from './messages';
 
@@ -16,10 +17,26 @@ const COLUMNS: { key: SortKey; label: DashKey; numeric: boolean }[] = [
 
 type Sort = { key: SortKey; descending: boolean };
 
+const NARROW = '(max-width: 599.98px)';
+
+/** Whether the screen is narrower than 600 px, following rotations and window resizes. */
+function useNarrow(): boolean {
+  const [narrow, setNarrow] = useState(() => window.matchMedia(NARROW).matches);
+  useEffect(() => {
+    const query = window.matchMedia(NARROW);
+    const fn = () => setNarrow(query.matches);
+    query.addEventListener('change', fn);
+    fn();
+    return () => query.removeEventListener('change', fn);
+  }, []);
+  return narrow;
+}
+
 export function Ranking({ report, open }: { report: Coverage; open: (unit: number) => void }) {
   const [sort, setSort] = useState<Sort>({ key: 'covered_pct', descending: true });
   const rows = useMemo(() => sortRows(report.children, sort.key, sort.descending), [report, sort]);
   const level = report.child_level ? d(`level_${report.child_level}` as DashKey) : '';
+  const narrow = useNarrow();
   const link = (id: number, name: string) => (
     <a
       href={`#/dashboard/${id}`}
@@ -34,8 +51,23 @@ export function Ranking({ report, open }: { report: Coverage; open: (unit: numbe
   return (
     <section class="card">
       <h2>{d('ranking', { level })}</h2>
-      <p class="muted small rank-wide">{d('sort_hint')}</p>
-      <div class="table-scroll rank-wide">
+      {narrow ? <Cards rows={rows} sort={sort} setSort={setSort} link={link} /> : <Table rows={rows} sort={sort} setSort={setSort} link={link} />}
+    </section>
+  );
+}
+
+type ViewProps = {
+  rows: CoverageFigures[];
+  sort: Sort;
+  setSort: (next: Sort | ((s: Sort) => Sort)) => void;
+  link: (id: number, name: string) => JSX.Element;
+};
+
+function Table({ rows, sort, setSort, link }: ViewProps) {
+  return (
+    <>
+      <p class="muted small">{d('sort_hint')}</p>
+      <div class="table-scroll">
         <table class="dash-table" data-testid="ranking">
           <thead>
             <tr>
@@ -74,63 +106,68 @@ export function Ranking({ report, open }: { report: Coverage; open: (unit: numbe
           </tbody>
         </table>
       </div>
-      <div class="rank-narrow">
-        <div class="rank-sort">
-          <label>
-            {d('sort_by')}
-            <select
-              value={sort.key}
-              onChange={(e) => {
-                const key = (e.target as HTMLSelectElement).value as SortKey;
-                setSort({ key, descending: key !== 'name' });
-              }}
-            >
-              {COLUMNS.map((c) => (
-                <option key={c.key} value={c.key}>
-                  {d(c.label)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="button" onClick={() => setSort((s) => ({ ...s, descending: !s.descending }))} aria-label={sort.descending ? d('descending') : d('ascending')}>
-            {sort.descending ? '▼' : '▲'}
-          </button>
-        </div>
-        <ol class="rank-cards" data-testid="ranking-cards">
-          {rows.map((r, i) => (
-            <li key={r.unit.id} class="rank-card">
-              <div class="rank-card-head">
-                <span class="rank-no" aria-label={d('rank')}>
-                  {i + 1}
-                </span>
-                {link(r.unit.id, r.unit.name)}
-              </div>
-              <dl>
-                <div>
-                  <dt>{d('households')}</dt>
-                  <dd>{num(r.households)}</dd>
-                </div>
-                <div>
-                  <dt>{d('visited_pct')}</dt>
-                  <dd>{pct(r.visited_pct)}</dd>
-                </div>
-                <div>
-                  <dt>{d('covered_pct')}</dt>
-                  <dd>{pct(r.covered_pct)}</dd>
-                </div>
-                <div>
-                  <dt>{d('people_proficient')}</dt>
-                  <dd>{num(r.people_proficient_all)}</dd>
-                </div>
-                <div>
-                  <dt>{d('visits')}</dt>
-                  <dd>{num(r.visits)}</dd>
-                </div>
-              </dl>
-            </li>
-          ))}
-        </ol>
+    </>
+  );
+}
+
+function Cards({ rows, sort, setSort, link }: ViewProps) {
+  return (
+    <div>
+      <div class="rank-sort">
+        <label>
+          {d('sort_by')}
+          <select
+            value={sort.key}
+            onChange={(e) => {
+              const key = (e.target as HTMLSelectElement).value as SortKey;
+              setSort({ key, descending: key !== 'name' });
+            }}
+          >
+            {COLUMNS.map((c) => (
+              <option key={c.key} value={c.key}>
+                {d(c.label)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={() => setSort((s) => ({ ...s, descending: !s.descending }))} aria-label={sort.descending ? d('descending') : d('ascending')}>
+          {sort.descending ? '▼' : '▲'}
+        </button>
       </div>
-    </section>
+      <ol class="rank-cards" data-testid="ranking-cards">
+        {rows.map((r, i) => (
+          <li key={r.unit.id} class="rank-card">
+            <div class="rank-card-head">
+              <span class="rank-no" aria-label={d('rank')}>
+                {i + 1}
+              </span>
+              {link(r.unit.id, r.unit.name)}
+            </div>
+            <dl>
+              <div>
+                <dt>{d('households')}</dt>
+                <dd>{num(r.households)}</dd>
+              </div>
+              <div>
+                <dt>{d('visited_pct')}</dt>
+                <dd>{pct(r.visited_pct)}</dd>
+              </div>
+              <div>
+                <dt>{d('covered_pct')}</dt>
+                <dd>{pct(r.covered_pct)}</dd>
+              </div>
+              <div>
+                <dt>{d('people_proficient')}</dt>
+                <dd>{num(r.people_proficient_all)}</dd>
+              </div>
+              <div>
+                <dt>{d('visits')}</dt>
+                <dd>{num(r.visits)}</dd>
+              </div>
+            </dl>
+          </li>
+        ))}
+      </ol>
+    </div>
   );
 }
