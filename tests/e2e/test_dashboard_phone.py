@@ -15,6 +15,7 @@ from app.reports import service as reports
 from tests import factories
 from tests.browser import ARTIFACTS, screenshot
 from tests.e2e import phone, pwa
+from tests.e2e.test_accessibility import serious_violations
 from tests.reports.build import ALL_PROFICIENT, VIETNAM, Field
 
 pytestmark = pytest.mark.browser
@@ -104,6 +105,7 @@ def test_commune_official_reads_the_dashboard_on_a_phone(server, open_browser): 
     assert phone.small_targets(page) == []
     assert len(phone.touch_targets(page, "main")) >= 10
     screenshot(page, "dashboard-phone")
+    assert serious_violations(page) == []
     page.get_by_test_id("ranking-cards").scroll_into_view_if_needed()
     screenshot(page, "dashboard-phone-ranking")
     ARTIFACTS.mkdir(exist_ok=True)

@@ -14,6 +14,7 @@ from app.models import AdminUnit, Campaign, SyncClient, SyncRejection, Team, Tea
 from tests import factories
 from tests.browser import ARTIFACTS, screenshot
 from tests.e2e import phone, pwa
+from tests.e2e.test_accessibility import serious_violations
 from tests.reports.build import ALL_PROFICIENT, VIETNAM, Field
 
 pytestmark = pytest.mark.browser
@@ -111,6 +112,7 @@ def test_team_leader_sees_each_volunteer_and_the_households_left(server, open_br
     assert phone.small_targets(page) == []
     assert len(phone.touch_targets(page, "main")) >= 8
     screenshot(page, "team-screen")
+    assert serious_violations(page) == []
 
     # The households left, with their reason; a filter keeps one reason.
     left = page.get_by_test_id("households-left")
