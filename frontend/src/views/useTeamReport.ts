@@ -1,6 +1,6 @@
 // The team leader's day, read online (GET /reports/volunteers): never kept on the phone, since the list
 // of households left names people. Pages of households are appended as the leader asks for more.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { HouseholdLeft, VolunteersReport } from '../api/types';
 import type { Campaign } from '../db/types';
 import { localDay } from '../db/writes';
@@ -41,10 +41,13 @@ export function useTeamReport(campaignId: number | undefined, reason: Reason | n
   const [items, setItems] = useState<HouseholdLeft[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [loadingMore, setLoadingMore] = useState(false);
+  // The list being shown: a page asked for before the filter changed is dropped when it arrives.
+  const shown = useRef('');
 
   useEffect(() => {
     if (campaignId === undefined) return;
     let live = true;
+    shown.current = volunteersPath(campaignId, reason, 0);
     setStatus('loading');
     setError(null);
     api.get<VolunteersReport>(volunteersPath(campaignId, reason, 0)).then(
@@ -67,12 +70,20 @@ export function useTeamReport(campaignId: number | undefined, reason: Reason | n
 
   const more = () => {
     if (campaignId === undefined || loadingMore) return;
+    const list = shown.current;
     setLoadingMore(true);
     api
       .get<VolunteersReport>(volunteersPath(campaignId, reason, items.length))
       .then(
-        (r) => setItems((old) => [...old, ...r.households_left.items.filter((h) => !old.some((o) => o.household_id === h.household_id))]),
-        (e: unknown) => setError(e),
+        (r) => {
+          if (shown.current !== list) return;
+          setItems((old) => [...old, ...r.households_left.items.filter((h) => !old.some((o) => o.household_id === h.household_id))]);
+        },
+        (e: unknown) => {
+          if (shown.current !== list) return;
+          setError(e);
+          setStatus('error');
+        },
       )
       .finally(() => setLoadingMore(false));
   };
