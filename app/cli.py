@@ -28,6 +28,9 @@ def migrate() -> None:
 
 
 GRACEFUL_SHUTDOWN_SECONDS = 5
+# Longer than clients keep an idle connection (httpx 5 s, browsers up to a few seconds more): otherwise the
+# server closes a connection just as a client reuses it, and that request fails without an answer.
+KEEP_ALIVE_SECONDS = 30
 
 
 @app.command()
@@ -48,7 +51,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
+        # libuv's loop and the C parser: less of the event loop's time per request, so liveness and
+        # admission stay quick while the worker threads are busy with pushes.
+        loop="uvloop",
+        http="httptools",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

@@ -220,7 +220,8 @@ def create_app(*, engine: Engine | None = None, session_factory: SessionFactory 
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # Level 6: nearly the size of 9 for JSON at half the time, which is spent on the event loop.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=UPLOAD_LIMITS)
     app.add_middleware(SecurityHeaders)
     mount_frontend(app, Path(settings.frontend_dist))

@@ -23,6 +23,8 @@ SIGTERM-to-exit, and the exactly-once check. Exit status 1 when a target is miss
 
 import argparse
 import asyncio
+import contextlib
+import multiprocessing
 import os
 import random
 import signal
@@ -206,8 +208,8 @@ async def send_outbox(http: httpx.AsyncClient, url: str, phone: Phone, stats: St
     except httpx.TimeoutException:
         stats.unanswered += 1
         return False
-    except httpx.TransportError:
-        stats.answers["connection error"] += 1
+    except httpx.TransportError as e:
+        stats.answers[f"connection error ({type(e).__name__})"] += 1
         await asyncio.sleep(1 + rng.random())
         return False
     stats.answers[str(r.status_code)] += 1
@@ -234,8 +236,8 @@ async def pull_page(http: httpx.AsyncClient, url: str, phone: Phone, stats: Stat
     except httpx.TimeoutException:
         stats.unanswered += 1
         return
-    except httpx.TransportError:
-        stats.answers["connection error"] += 1
+    except httpx.TransportError as e:
+        stats.answers[f"connection error ({type(e).__name__})"] += 1
         return
     stats.answers[f"pull {r.status_code}"] += 1
     if r.status_code == 200:
@@ -261,19 +263,41 @@ async def run_phone(
         await send_outbox(http, url, phone, stats, rng)
 
 
+def probe_health(url: str, stop: Any, out: Any) -> None:
+    """In a process of its own, as an orchestrator's probe is: the generator's busy event loop must not be
+    what is measured. A fresh connection each second; the latency, or None for a failure, goes to `out`."""
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            ok = httpx.get(f"{url}/api/v1/health", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        out.put(time.monotonic() - started if ok else None)
+        stop.wait(max(0.0, 1 - (time.monotonic() - started)))
+
+
 async def monitor(url: str, server: Server, stats: Stats, stop: asyncio.Event) -> None:
-    async with httpx.AsyncClient(timeout=5) as http:
-        while not stop.is_set():
-            started = time.monotonic()
-            try:
-                r = await http.get(f"{url}/api/v1/health")
-                if r.status_code != 200:
-                    stats.health_failures += 1
-            except httpx.HTTPError:
+    ctx = multiprocessing.get_context("spawn")
+    halt, out = ctx.Event(), ctx.Queue()
+    prober = ctx.Process(target=probe_health, args=(url, halt, out), daemon=True)
+    prober.start()
+
+    def drain() -> None:
+        while not out.empty():
+            latency = out.get()
+            if latency is None:
                 stats.health_failures += 1
-            stats.health.append(time.monotonic() - started)
-            server.sample_rss()
-            await asyncio.sleep(max(0.0, 1 - (time.monotonic() - started)))
+            else:
+                stats.health.append(latency)
+
+    while not stop.is_set():
+        server.sample_rss()
+        drain()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1)
+    halt.set()
+    await asyncio.to_thread(prober.join, 10)
+    drain()
 
 
 def pct(values: list[float], q: float) -> float:

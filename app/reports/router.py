@@ -1,5 +1,6 @@
 """Reports for officials: coverage by child unit, daily progress, households to (re)visit, and files."""
 
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -7,8 +8,9 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
-from app.reports import schemes, service
+from app.reports import schemes, service, volunteers
 from app.reports.schemas import REASON_PATTERN, CoverageOut, ProgressOut, ToVisitOut
+from app.reports.volunteer_schemas import VolunteersOut
 from app.routing import OneHopRoute
 from app.schemas_common import MAX_ID, FreeText
 
@@ -90,6 +92,36 @@ def to_visit(
         limit=page.limit,
         offset=page.offset,
         scheme=scheme,
+    )
+
+
+@router.get("/volunteers", response_model=VolunteersOut)
+def volunteers_report(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    campaign_id: CampaignQuery,
+    unit_id: UnitQuery = None,
+    team_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="one team only")] = None,
+    day: Annotated[
+        date | None, Query(ge=date(2020, 1, 1), le=date(2100, 12, 31), description="'today'; default: today in Vietnam")
+    ] = None,
+    reason: ReasonQuery = None,
+) -> object:
+    """The team leader's day: one row per volunteer (visits today and in the campaign, households met,
+    people proficient, days active, last sync, items in "Cần xử lý") and the households left, paginated
+    (`limit`, `offset`, `reason`). Team leaders: the teams they lead; officials: their unit (or
+    `unit_id` inside it, or one `team_id`); other roles are refused."""
+    return volunteers.volunteers(
+        session,
+        scope=scope,
+        campaign_id=campaign_id,
+        unit_id=unit_id,
+        team_id=team_id,
+        day=day,
+        reason=reason,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 

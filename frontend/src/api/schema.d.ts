@@ -508,6 +508,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/volunteers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Volunteers Report
+         * @description The team leader's day: one row per volunteer (visits today and in the campaign, households met,
+         *     people proficient, days active, last sync, items in "Cần xử lý") and the households left, paginated
+         *     (`limit`, `offset`, `reason`). Team leaders: the teams they lead; officials: their unit (or
+         *     `unit_id` inside it, or one `team_id`); other roles are refused.
+         */
+        get: operations["volunteers_report_api_v1_reports_volunteers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/skills": {
         parameters: {
             query?: never;
@@ -1018,6 +1041,27 @@ export interface components {
             /** Hamlet Ids */
             hamlet_ids: number[];
         };
+        /**
+         * AreaTotals
+         * @description The area against the target: every household covered (at least `covered_threshold` people
+         *     proficient in all five). Percentages 0–100 with one decimal.
+         */
+        AreaTotals: {
+            /** Covered Pct */
+            covered_pct: number;
+            /** Hamlets */
+            hamlets: number;
+            /** Households */
+            households: number;
+            /** Households Covered */
+            households_covered: number;
+            /** Households Left */
+            households_left: number;
+            /** Households Visited */
+            households_visited: number;
+            /** Visited Pct */
+            visited_pct: number;
+        };
         /** AssignmentIn */
         AssignmentIn: {
             /**
@@ -1025,6 +1069,31 @@ export interface components {
              * @description a 2025 commune that received part of the hamlet's commune
              */
             commune_id: number;
+        };
+        /**
+         * AttentionFigures
+         * @description What waits in "Cần xử lý" for one volunteer.
+         *
+         *     rejected: mutations the server refused (stored sync rejections) whose record was not written
+         *     successfully afterwards; flagged: their visits in the area kept as implausible, waiting for a team
+         *     leader or official to confirm them (left out of every figure until then).
+         */
+        AttentionFigures: {
+            /**
+             * Flagged
+             * @default 0
+             */
+            flagged: number;
+            /**
+             * Rejected
+             * @default 0
+             */
+            rejected: number;
+            /**
+             * Total
+             * @default 0
+             */
+            total: number;
         };
         /** Body_apply_api_v1_sync_outbox_apply_post */
         Body_apply_api_v1_sync_outbox_apply_post: {
@@ -1655,6 +1724,26 @@ export interface components {
             /** Visits */
             visits: number;
         };
+        /**
+         * HouseholdsLeft
+         * @description Households of the area still to visit or to revisit, with the reason (see reports/to-visit):
+         *     not_visited, not_home (revisit), declined, not_covered (visited, fewer than the threshold
+         *     proficient). `counts` covers every reason whatever the filter; `total` the filtered list.
+         */
+        HouseholdsLeft: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Items */
+            items: components["schemas"]["ToVisitItem"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** ImportCommitOut */
         ImportCommitOut: {
             /** Commune Id */
@@ -1805,7 +1894,7 @@ export interface components {
             /** Area */
             area: components["schemas"]["app__auth__schemas__UnitRef"][];
             /** Teams */
-            teams: components["schemas"]["TeamRef"][];
+            teams: components["schemas"]["app__auth__schemas__TeamRef"][];
             unit: components["schemas"]["app__auth__schemas__UnitRef"] | null;
             user: components["schemas"]["app__auth__schemas__UserOut"];
         };
@@ -2290,17 +2379,6 @@ export interface components {
             /** Unit Id */
             unit_id?: number | null;
         };
-        /** TeamRef */
-        TeamRef: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Role */
-            role: string;
-            /** Unit Id */
-            unit_id: number;
-        };
         /** ToVisitItem */
         ToVisitItem: {
             /** Address */
@@ -2515,7 +2593,7 @@ export interface components {
              * Teams
              * @default []
              */
-            teams: components["schemas"]["TeamRef"][];
+            teams: components["schemas"]["app__users__schemas__TeamRef"][];
             /** Temporary Password */
             temporary_password?: string | null;
             /** Unit Id */
@@ -2682,6 +2760,76 @@ export interface components {
             /** Volunteer Id */
             volunteer_id: number;
         };
+        /**
+         * VolunteerFigures
+         * @description One volunteer's work inside the area, from the visits counted for the campaign (all time: every
+         *     counted visit). visits_today: those made on `day`; households_met: households with a `met` visit by
+         *     them; people_proficient: people their own visits show proficient in all five skills; days_active:
+         *     local days with at least one visit; last_sync_at: their phones' latest push.
+         */
+        VolunteerFigures: {
+            attention: components["schemas"]["AttentionFigures"];
+            /** Days Active */
+            days_active: number;
+            /** Full Name */
+            full_name: string;
+            /** Households Met */
+            households_met: number;
+            /** Last Sync At */
+            last_sync_at: string | null;
+            /** Last Visit At */
+            last_visit_at: string | null;
+            /** People Proficient */
+            people_proficient: number;
+            /** Phone */
+            phone: string;
+            /** Role */
+            role: string;
+            /** Team Ids */
+            team_ids: number[];
+            /** Team Role */
+            team_role: string | null;
+            /** User Id */
+            user_id: number;
+            /** Visits */
+            visits: number;
+            /** Visits Today */
+            visits_today: number;
+        };
+        /** VolunteersOut */
+        VolunteersOut: {
+            campaign: components["schemas"]["CampaignRef"] | null;
+            /** Covered Threshold */
+            covered_threshold: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            households_left: components["schemas"]["HouseholdsLeft"];
+            /** Teams */
+            teams: components["schemas"]["app__reports__volunteer_schemas__TeamRef"][];
+            totals: components["schemas"]["AreaTotals"];
+            unit: components["schemas"]["app__reports__schemas__UnitRef"] | null;
+            /** Volunteers */
+            volunteers: components["schemas"]["VolunteerFigures"][];
+        };
+        /** TeamRef */
+        app__auth__schemas__TeamRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /** Unit Id */
+            unit_id: number;
+        };
         /** UnitRef */
         app__auth__schemas__UnitRef: {
             /** Code */
@@ -2726,6 +2874,25 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** TeamRef */
+        app__reports__volunteer_schemas__TeamRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            unit: components["schemas"]["app__reports__schemas__UnitRef"];
+        };
+        /** TeamRef */
+        app__users__schemas__TeamRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /** Unit Id */
+            unit_id: number;
+        };
         /** UserOut */
         app__users__schemas__UserOut: {
             /**
@@ -2756,7 +2923,7 @@ export interface components {
              * Teams
              * @default []
              */
-            teams: components["schemas"]["TeamRef"][];
+            teams: components["schemas"]["app__users__schemas__TeamRef"][];
             /** Unit Id */
             unit_id: number | null;
         };
@@ -6621,6 +6788,137 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request (malformed JSON, an unsupported client) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Outside the caller's area or role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Method not allowed (the `Allow` header lists the allowed ones) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the stored data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid data: `details` lists each field and what is wrong */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The app is too old for this server */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is busy: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    volunteers_report_api_v1_reports_volunteers_get: {
+        parameters: {
+            query: {
+                /** @description 0 = all time */
+                campaign_id: number;
+                /** @description the unit; an official's own unit when left out */
+                unit_id?: number | null;
+                /** @description one team only */
+                team_id?: number | null;
+                /** @description 'today'; default: today in Vietnam */
+                day?: string | null;
+                reason?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolunteersOut"];
+                };
             };
             /** @description Bad request (malformed JSON, an unsupported client) */
             400: {

@@ -17,3 +17,14 @@ type S = components['schemas'];
 export type HouseholdIn = S['HouseholdIn'];
 export type PersonIn = S['PersonIn'];
 export type VisitIn = S['VisitIn'];
+
+// Reports (the team leader's day, the officials' dashboard).
+export type VolunteersReport = Ok<'/api/v1/reports/volunteers', 'get'>;
+export type VolunteerFigures = VolunteersReport['volunteers'][number];
+export type HouseholdLeft = VolunteersReport['households_left']['items'][number];
+export type Coverage = Ok<'/api/v1/reports/coverage', 'get'>;
+export type CoverageFigures = Coverage['totals'];
+export type Progress = Ok<'/api/v1/reports/progress', 'get'>;
+export type DayFigures = Progress['days'][number];
+export type ToVisitPage = Ok<'/api/v1/reports/to-visit', 'get'>;
+export type CampaignItem = Ok<'/api/v1/campaigns', 'get'>['items'][number];

@@ -1,8 +1,10 @@
-// The daily progress line: cumulative % of households visited and covered, day by day (uPlot).
+// The daily progress line: cumulative % of households visited and covered, day by day (uPlot). The
+// legend is ours, fixed below the chart with the latest figures: uPlot's own one follows a cursor that
+// a phone does not have, and showed empty values in hollow boxes.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { DayFigures } from './types';
+import type { DayFigures } from '../api/types';
 import { d, day as formatDay, pct } from './messages';
 
 const VISITED = '#1565c0';
@@ -22,6 +24,7 @@ export function ProgressChart({ days }: { days: DayFigures[] }) {
         ...size(),
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
         scales: { y: { range: [0, 100] } },
+        legend: { show: false },
         axes: [
           {
             // Whole days only: a tick between two days would repeat the date.
@@ -47,5 +50,19 @@ export function ProgressChart({ days }: { days: DayFigures[] }) {
     };
   }, [days]);
   if (days.length === 0) return <p class="muted">{d('no_days')}</p>;
-  return <div ref={box} class="dash-chart" data-testid="progress-chart" role="img" aria-label={d('progress')} />;
+  const last = days[days.length - 1];
+  return (
+    <>
+      <div ref={box} class="dash-chart" data-testid="progress-chart" role="img" aria-label={d('progress')} />
+      <ul class="legend chart-legend" aria-label={d('legend')} data-testid="chart-legend">
+        <li>
+          <span class="line" style={{ background: VISITED }} aria-hidden="true" /> {d('cumulative_visited')}: <strong>{pct(last.cumulative_visited_pct)}</strong>
+        </li>
+        <li>
+          <span class="line" style={{ background: COVERED }} aria-hidden="true" /> {d('cumulative_covered')}: <strong>{pct(last.cumulative_covered_pct)}</strong>
+        </li>
+        <li class="muted">{d('latest', { day: formatDay(last.day) })}</li>
+      </ul>
+    </>
+  );
 }

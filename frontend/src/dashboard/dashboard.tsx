@@ -2,16 +2,18 @@
 // units ranked, skills, daily progress, downloads. Loaded with import() from #/dashboard, so it is its
 // own chunk and the volunteer bundle never carries it. Online first; the last figures of each unit
 // are kept for offline reading (data.ts).
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, type MeOut } from '../api/client';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, AuthRequired, NetworkError, type MeOut } from '../api/client';
+import type { CampaignItem, Coverage, Progress, ToVisitPage } from '../api/types';
 import { saveFile } from '../components/saveFile';
-import { label, locale, setLocale, useLocale } from '../i18n';
+import { locale, setLocale, useLocale } from '../i18n';
 import { go, useRoute } from '../router';
 import { api } from '../services';
-import { coveragePath, defaultCampaign, exportPath, load, progressPath, ReportCache, sortRows, type Loaded, type SortKey } from './data';
+import { coveragePath, defaultCampaign, exportPath, load, progressPath, ReportCache, type Loaded } from './data';
 import { d, dateTime, day, num, pct, type DashKey } from './messages';
 import { ProgressChart } from './ProgressChart';
-import type { CampaignItem, Coverage, Progress } from './types';
+import { Ranking } from './Ranking';
+import { Skills } from './Skills';
 import './dashboard.css';
 
 const cache = new ReportCache(localStorage);
@@ -35,9 +37,18 @@ function useReport<T>(path: string | null, nonce: number): State<T> {
   return state;
 }
 
+/** Every failure in the reader's language: the server's own message, or ours for what has none. */
 function message(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof NetworkError) return d('offline_error');
+  if (error instanceof AuthRequired) return d('auth_error');
+  if (error instanceof ApiError && error.status === 403) return d('forbidden');
+  if (error instanceof ApiError) return (locale() === 'en' && error.messageEn) || error.message || d('unknown_error');
+  return d('unknown_error');
+}
+
+/** A refusal of the unit itself (outside the user's scope): said at once, never a spinner. */
+function refused(...states: State<unknown>[]): boolean {
+  return states.some((s) => s.status === 'error' && s.error instanceof ApiError && s.error.status === 403);
 }
 
 export default function Dashboard({ onLogout }: { onLogout?: () => void }) {
@@ -56,11 +67,15 @@ export default function Dashboard({ onLogout }: { onLogout?: () => void }) {
 
   const open = (unit: number, campaign = campaignId ?? 0) => go({ name: 'dashboard', unitId: unit, campaignId: campaign });
 
+  const retry = () => setNonce((n) => n + 1);
   let body;
-  if (me.status === 'error') body = <Failure error={me.error} retry={() => setNonce((n) => n + 1)} />;
+  if (me.status === 'error') body = <Failure error={me.error} retry={retry} />;
   else if (me.status === 'done' && home === null && !unitId) body = <p class="notice warn">{d('no_unit')}</p>;
-  else if (coverage.status === 'error') body = <Failure error={coverage.error} retry={() => setNonce((n) => n + 1)} />;
-  else if (coverage.status !== 'done' || !ready) body = <p aria-busy="true">{d('loading')}</p>;
+  else if (refused(campaigns, coverage)) body = <Forbidden home={home} />;
+  else if (campaigns.status === 'error' && !ready) body = <Failure error={campaigns.error} retry={retry} />;
+  else if (coverage.status === 'error') body = <Failure error={coverage.error} retry={retry} />;
+  else if (!ready) body = <p aria-busy="true">{d(me.status === 'done' ? 'loading_campaigns' : 'loading')}</p>;
+  else if (coverage.status !== 'done') body = <p aria-busy="true">{d('loading')}</p>;
   else {
     const report = coverage.value.data;
     body = (
@@ -77,7 +92,13 @@ export default function Dashboard({ onLogout }: { onLogout?: () => void }) {
         <Skills report={report} />
         <section class="card">
           <h2>{d('progress')}</h2>
-          {progress.status === 'done' ? <DailyProgress progress={progress.value.data} /> : <p aria-busy="true">{d('loading')}</p>}
+          {progress.status === 'done' ? (
+            <DailyProgress progress={progress.value.data} />
+          ) : progress.status === 'error' ? (
+            <Failure error={progress.error} retry={retry} />
+          ) : (
+            <p aria-busy="true">{d('loading_progress')}</p>
+          )}
         </section>
         {report.unit.level === 'hamlet' && <ToVisit unitId={report.unit.id} campaignId={campaignId} />}
         <Downloads unitId={report.unit.id} campaignId={campaignId} />
@@ -113,12 +134,25 @@ export default function Dashboard({ onLogout }: { onLogout?: () => void }) {
 
 function Failure({ error, retry }: { error: unknown; retry: () => void }) {
   return (
-    <p class="notice bad" role="alert">
-      {error instanceof ApiError || error instanceof Error ? d('error', { message: message(error) }) : d('no_copy')}{' '}
+    <p class="notice bad" role="alert" data-testid="dash-error">
+      {error instanceof NetworkError ? `${message(error)} ${d('no_copy')}` : d('error', { message: message(error) })}{' '}
       <button type="button" onClick={retry}>
         {d('retry')}
       </button>
     </p>
+  );
+}
+
+function Forbidden({ home }: { home: number | null }) {
+  return (
+    <div class="notice bad" role="alert" data-testid="forbidden">
+      <p>{d('forbidden')}</p>
+      {home !== null && (
+        <a class="button" href={`#/dashboard/${home}`}>
+          {d('back_home')}
+        </a>
+      )}
+    </div>
   );
 }
 
@@ -208,124 +242,6 @@ function Headline({ report }: { report: Coverage }) {
   );
 }
 
-const COLUMNS: { key: SortKey; label: DashKey; numeric: boolean }[] = [
-  { key: 'name', label: 'unit', numeric: false },
-  { key: 'households', label: 'households', numeric: true },
-  { key: 'visited_pct', label: 'visited_pct', numeric: true },
-  { key: 'covered_pct', label: 'covered_pct', numeric: true },
-  { key: 'people_proficient_all', label: 'people_proficient', numeric: true },
-  { key: 'visits', label: 'visits', numeric: true },
-];
-
-function Ranking({ report, open }: { report: Coverage; open: (unit: number) => void }) {
-  const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'covered_pct', descending: true });
-  const rows = useMemo(() => sortRows(report.children, sort.key, sort.descending), [report, sort]);
-  const level = report.child_level ? d(`level_${report.child_level}` as DashKey) : '';
-  return (
-    <section class="card">
-      <h2>{d('ranking', { level })}</h2>
-      <p class="muted small">{d('sort_hint')}</p>
-      <div class="table-scroll">
-        <table class="dash-table" data-testid="ranking">
-          <thead>
-            <tr>
-              <th scope="col">{d('rank')}</th>
-              {COLUMNS.map((c) => (
-                <th
-                  key={c.key}
-                  scope="col"
-                  class={c.numeric ? 'num' : undefined}
-                  aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}
-                >
-                  <button
-                    type="button"
-                    class="link"
-                    onClick={() => setSort((s) => ({ key: c.key, descending: s.key === c.key ? !s.descending : c.numeric }))}
-                  >
-                    {d(c.label)}
-                    {sort.key === c.key ? (sort.descending ? ' ▼' : ' ▲') : ''}
-                  </button>
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r, i) => (
-              <tr key={r.unit.id}>
-                <td class="num">{i + 1}</td>
-                <th scope="row">
-                  {/* id 0: the "Chưa phân bổ" row of a 2025 province, no unit to open */}
-                  {r.unit.id ? (
-                    <a
-                      href={`#/dashboard/${r.unit.id}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        open(r.unit.id);
-                      }}
-                    >
-                      {r.unit.name}
-                    </a>
-                  ) : (
-                    r.unit.name
-                  )}
-                </th>
-                <td class="num">{num(r.households)}</td>
-                <td class="num">{pct(r.visited_pct)}</td>
-                <td class="num">{pct(r.covered_pct)}</td>
-                <td class="num">{num(r.people_proficient_all)}</td>
-                <td class="num">{num(r.visits)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </section>
-  );
-}
-
-function Skills({ report }: { report: Coverage }) {
-  const people = report.totals.people;
-  const byId = new Map(report.totals.skills.map((s) => [s.skill_id, s]));
-  const reached = new Map(report.totals.milestones.map((m) => [m.milestone_id, m.people]));
-  const share = (n: number) => (people > 0 ? (100 * n) / people : 0);
-  return (
-    <section class="card">
-      <h2>{d('skills')}</h2>
-      <ul class="bars" data-testid="skills">
-        {report.skills.map((s) => {
-          const f = byId.get(s.id) ?? { people_taught: 0, people_proficient: 0 };
-          return (
-            <li key={s.id}>
-              <div>{label(s)}</div>
-              <div class="bar" title={`${d('taught')}: ${num(f.people_taught)}`}>
-                <span class="taught" style={{ width: `${share(f.people_taught)}%` }} />
-              </div>
-              <div class="bar" title={`${d('proficient')}: ${num(f.people_proficient)}`}>
-                <span class="proficient" style={{ width: `${share(f.people_proficient)}%` }} />
-              </div>
-              <div class="small muted">
-                {d('taught')}: {num(f.people_taught)} · {d('proficient')}: {num(f.people_proficient)} / {num(people)}
-              </div>
-            </li>
-          );
-        })}
-      </ul>
-      {report.milestones.length > 0 && (
-        <>
-          <h3>{d('milestones')}</h3>
-          <ul class="plain" data-testid="milestones">
-            {report.milestones.map((m) => (
-              <li key={m.id}>
-                {label(m)}: <strong>{d('people_count', { n: num(reached.get(m.id) ?? 0) })}</strong>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-    </section>
-  );
-}
-
 function DailyProgress({ progress }: { progress: Progress }) {
   const days = progress.days;
   return (
@@ -366,20 +282,18 @@ function DailyProgress({ progress }: { progress: Progress }) {
   );
 }
 
-interface ToVisitPage {
-  counts: Record<string, number>;
-  total: number;
-  items: { household_id: string; head_name: string; address: string; reason: string; visits: number }[];
-}
-
 /** A hamlet's households still to visit, read live and never kept (names and addresses). */
 function ToVisit({ unitId, campaignId }: { unitId: number; campaignId: number }) {
   const [pages, setPages] = useState<ToVisitPage[]>([]);
   const [error, setError] = useState<unknown>(null);
-  const more = (offset: number) =>
-    api
+  const [busy, setBusy] = useState(false);
+  const more = (offset: number) => {
+    setBusy(true);
+    return api
       .get<ToVisitPage>(`/reports/to-visit?unit_id=${unitId}&campaign_id=${campaignId}&limit=50&offset=${offset}`)
-      .then((p) => setPages((old) => (offset === 0 ? [p] : [...old, p])), setError);
+      .then((p) => setPages((old) => (offset === 0 ? [p] : [...old, p])), setError)
+      .finally(() => setBusy(false));
+  };
   useEffect(() => {
     setPages([]);
     setError(null);
@@ -390,7 +304,12 @@ function ToVisit({ unitId, campaignId }: { unitId: number; campaignId: number })
   return (
     <section class="card">
       <h2>{d('to_visit')}</h2>
-      {error ? <p class="notice bad">{d('error', { message: message(error) })}</p> : null}
+      {error ? (
+        <p class="notice bad" role="alert">
+          {d('error', { message: message(error) })}
+        </p>
+      ) : null}
+      {!first && !error && <p aria-busy="true">{d('loading_to_visit')}</p>}
       {first && (
         <p class="small">
           {(['not_visited', 'not_home', 'declined', 'not_covered'] as const)
@@ -406,7 +325,7 @@ function ToVisit({ unitId, campaignId }: { unitId: number; campaignId: number })
         ))}
       </ol>
       {first && items.length < first.total && (
-        <button type="button" onClick={() => void more(items.length)}>
+        <button type="button" onClick={() => void more(items.length)} disabled={busy}>
           {d('more')}
         </button>
       )}

@@ -2,7 +2,7 @@
 // figures of each unit stay readable offline. Only aggregate figures are kept — never the to-visit
 // list, which names people.
 import { ApiError, NetworkError } from '../api/client';
-import type { CoverageFigures } from './types';
+import type { CoverageFigures } from '../api/types';
 
 export interface Loaded<T> {
   data: T;

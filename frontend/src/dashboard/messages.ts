@@ -2,7 +2,7 @@
 // bundle; the language is the app's (i18n/locale).
 import { locale } from '../i18n';
 
-const MESSAGES = {
+export const MESSAGES = {
   title: ['Báo cáo phổ cập kỹ năng số', 'Digital skills coverage'],
   loading: ['Đang tải báo cáo…', 'Loading the report…'],
   logout: ['Đăng xuất', 'Log out'],
@@ -19,6 +19,14 @@ const MESSAGES = {
   error: ['Không tải được báo cáo: {message}', 'Could not load the report: {message}'],
   no_copy: ['Chưa có số liệu đã lưu cho đơn vị này. Hãy kết nối mạng.', 'No saved figures for this unit yet. Connect to the internet.'],
   retry: ['Thử lại', 'Retry'],
+  forbidden: ['Bạn không có quyền xem đơn vị này.', 'You are not allowed to see this unit.'],
+  back_home: ['Về đơn vị của tôi', 'Back to my unit'],
+  offline_error: ['Không có kết nối mạng. Hãy kiểm tra mạng rồi thử lại.', 'No connection. Check the network and try again.'],
+  auth_error: ['Phiên đăng nhập đã hết hạn. Hãy đăng xuất rồi đăng nhập lại.', 'Your session has expired. Log out and log in again.'],
+  unknown_error: ['Có lỗi xảy ra.', 'Something went wrong.'],
+  loading_campaigns: ['Đang tải danh sách chiến dịch…', 'Loading the campaigns…'],
+  loading_progress: ['Đang tải tiến độ…', 'Loading the progress…'],
+  loading_to_visit: ['Đang tải danh sách hộ…', 'Loading the households…'],
   // headline
   visited: ['Hộ đã được thăm', 'Households visited'],
   covered: ['Hộ đạt', 'Households covered'],
@@ -37,19 +45,26 @@ const MESSAGES = {
   people_proficient: ['Người thành thạo đủ 5', 'Proficient in all 5'],
   visits: ['Lượt thăm', 'Visits'],
   sort_hint: ['Bấm tiêu đề cột để sắp xếp.', 'Click a column heading to sort.'],
+  sort_by: ['Sắp xếp theo', 'Sort by'],
+  descending: ['Giảm dần', 'Descending'],
+  ascending: ['Tăng dần', 'Ascending'],
   level_district: ['quận/huyện', 'district'],
   level_commune: ['xã/phường', 'commune'],
   level_hamlet: ['thôn/ấp', 'hamlet'],
   // skills and milestones
   skills: ['Theo kỹ năng (số người)', 'By skill (people)'],
+  skills_base_people: ['Mỗi thanh so với {n} người của đơn vị.', 'Each bar against the {n} people of the unit.'],
+  skills_base_households: ['Đơn vị chưa có danh sách nhân khẩu: mỗi thanh so với {n} hộ.', 'The unit lists no people yet: each bar against its {n} households.'],
+  legend: ['Chú giải', 'Legend'],
+  latest: ['đến {day}', 'to {day}'],
   taught: ['Đã hướng dẫn', 'Taught'],
   proficient: ['Thành thạo', 'Proficient'],
   milestones: ['Các mốc đạt được', 'Milestones reached'],
   people_count: ['{n} người', '{n} people'],
   // progress
   progress: ['Tiến độ theo ngày', 'Daily progress'],
-  cumulative_visited: ['Luỹ kế % hộ đã thăm', 'Cumulative % visited'],
-  cumulative_covered: ['Luỹ kế % hộ đạt', 'Cumulative % covered'],
+  cumulative_visited: ['Lũy kế % hộ đã thăm', 'Cumulative % visited'],
+  cumulative_covered: ['Lũy kế % hộ đạt', 'Cumulative % covered'],
   day: ['Ngày', 'Day'],
   per_day_table: ['Bảng số liệu theo ngày', 'Figures by day'],
   new_visited: ['Hộ thăm mới', 'Newly visited'],

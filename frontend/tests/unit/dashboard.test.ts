@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, NetworkError } from '../../src/api/client';
 import { defaultCampaign, load, ReportCache, sortRows } from '../../src/dashboard/data';
-import type { CoverageFigures } from '../../src/dashboard/types';
+import type { CoverageFigures } from '../../src/api/types';
 import { parseRoute, href } from '../../src/router';
 
 class MemoryStorage implements Storage {

@@ -1,8 +1,16 @@
 process.env.TZ = 'Asia/Ho_Chi_Minh';
 import { describe, expect, it } from 'vitest';
-import { MESSAGES } from '../../src/i18n/messages';
+import { MESSAGES as APP } from '../../src/i18n/messages';
+import { MESSAGES as DASHBOARD } from '../../src/dashboard/messages';
+import { MESSAGES as TEAM } from '../../src/views/teamMessages';
 import { formatDate, formatTime } from '../../src/i18n';
 
+// The volunteer bundle's catalogue and the ones that live in their screens' chunks.
+const MESSAGES: Record<string, readonly string[]> = {
+  ...APP,
+  ...Object.fromEntries(Object.entries(DASHBOARD).map(([k, v]) => [`dashboard.${k}`, v])),
+  ...Object.fromEntries(Object.entries(TEAM).map(([k, v]) => [`team.${k}`, v])),
+};
 const vi = Object.entries(MESSAGES).map(([key, [text]]) => [key, text as string] as const);
 
 describe('the message catalogue speaks with one voice (GLOSSARY.md)', () => {
