@@ -12,7 +12,7 @@ import { UpdatePrompt } from './components/UpdatePrompt';
 import { reloadState, useUpdate } from './components/update';
 import { useSyncState } from './components/useSync';
 import { startTriggers } from './sync/triggers';
-import { counts } from './sync/outbox';
+import { counts, NO_COUNTS } from './sync/outbox';
 import { engine, sessionStore } from './services';
 import { Login } from './views/Login';
 import { WalkList } from './views/WalkList';
@@ -100,7 +100,7 @@ export function App() {
     window.addEventListener('beforeunload', fn);
     return () => window.removeEventListener('beforeunload', fn);
   }, []);
-  const c = useLive(() => counts(db), [], { pending: 0, rejected: 0 });
+  const c = useLive(() => counts(db), [], NO_COUNTS);
   pendingRef.n = c.pending;
 
   if (session === undefined) return <main class="page">{t('loading')}</main>;
@@ -154,7 +154,7 @@ export function App() {
       view = <HouseholdPage id={route.id} />;
       break;
     case 'visit':
-      view = <VisitForm householdId={route.id} />;
+      view = <VisitForm householdId={route.id} fixSeq={route.fix} />;
       break;
     case 'new':
       view = <AddHousehold />;
