@@ -16,12 +16,6 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-SMALL_TARGETS = """() => [...document.querySelectorAll('button, a[href], [role=button]')]
-  .map((el) => [el, el.getBoundingClientRect()])
-  .filter(([, r]) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
-  .map(([el, r]) => `${el.outerHTML.slice(0, 90)} ${Math.round(r.width)}×${Math.round(r.height)}`)"""
-
-
 EXPIRE_LOGIN = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open('tungnha');
   open.onerror = reject;
@@ -35,10 +29,6 @@ EXPIRE_LOGIN = """() => new Promise((resolve, reject) => {
     tx.onerror = reject;
   };
 })"""
-
-
-def small_targets(page: Page) -> list[str]:
-    return list(page.evaluate(SMALL_TARGETS))
 
 
 def scrolls(page: Page) -> bool:
@@ -62,7 +52,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_test_id("login-error")).to_contain_text("Không kết nối được máy chủ")
     page.unroute("**/api/v1/auth/login")
-    small["login"] = small_targets(page)
+    small["login"] = pwa.small_targets(page)
 
     # The first sync shows a progress bar with the households loaded (the first page is held back).
     held = []
@@ -98,7 +88,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     expect(page.locator(".chips")).to_contain_text("Từ chối")
     expect(page.locator(".chips")).to_contain_text("Đạt")
     screenshot(page, "volunteer-walk-list")
-    small["walk list"] = small_targets(page)
+    small["walk list"] = pwa.small_targets(page)
 
     # No signal from here on: the header says so.
     context.set_offline(True)
@@ -108,7 +98,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     taps = pwa.Taps(page)
     taps.tap(page.get_by_role("link", name="Ghi lượt thăm: Nguyễn Văn An"))
     assert not scrolls(page), "the one-person visit form scrolls at 360×640"
-    small["visit form"] = small_targets(page)
+    small["visit form"] = pwa.small_targets(page)
     taps.tap(page.get_by_label("Người dân đồng ý"))
     taps.tap(page.get_by_test_id("all-proficient"))
     expect(page.get_by_role("button", name="Gặp được")).to_have_attribute("aria-pressed", "true")
@@ -121,7 +111,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     expect(card).to_contain_text("Nhận biết cuộc gọi giả danh công an")
     assert card.locator("ol li").count() >= 3
     expect(card).to_contain_text("Lưu ý:")
-    small["lessons"] = small_targets(page)
+    small["lessons"] = pwa.small_targets(page)
     screenshot(page, "volunteer-lessons")
     page.get_by_test_id("lessons-close").click()
     taps.tap(page.get_by_test_id("save-visit"))
@@ -145,7 +135,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_label("Địa chỉ").fill("Tổ 2, số 8, ấp Mới")
     page.get_by_label("Số nhân khẩu").fill("4")
     screenshot(page, "volunteer-add-household")
-    small["add household"] = small_targets(page)
+    small["add household"] = pwa.small_targets(page)
     page.get_by_role("button", name="Lưu").click()
     expect(page.get_by_role("heading", name="Huỳnh Văn Tư")).to_be_visible()
     expect(page.locator(".people > li")).to_have_count(4)
@@ -155,7 +145,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_test_id("person-form").get_by_role("button", name="Lưu").click()
     expect(page.locator(".people")).to_contain_text("Huỳnh Thị Năm")
     screenshot(page, "volunteer-household")
-    small["household"] = small_targets(page)
+    small["household"] = pwa.small_targets(page)
     pwa.back_to_list(page)
     page.get_by_test_id("add-household").click()
     page.get_by_label("Tên chủ hộ").fill("huynh van tu")
@@ -210,7 +200,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_test_id("nav-sync").click()
     expect(page.get_by_test_id("sync-summary")).to_contain_text("Mọi dữ liệu đã được gửi")
     screenshot(page, "volunteer-sync")
-    small["sync"] = small_targets(page)
+    small["sync"] = pwa.small_targets(page)
 
     assert {k: v for k, v in small.items() if v} == {}
     with Session(server.engine) as s:

@@ -291,7 +291,7 @@ export function VisitForm({ householdId, fixSeq }: { householdId: string; fixSeq
           {household?.address && <span class="muted"> · {household.address}</span>}
         </h1>
         {fixing && (
-          <div class="notice bad fix-notice" role="alert" data-testid="fix-notice">
+          <div class="notice bad small fix-notice" role="alert" data-testid="fix-notice">
             <strong>{t('fix_visit_title')}:</strong> {rejectionReason(fixing.error)}
             <br />
             {t('fix_visit_help')}
