@@ -48,8 +48,8 @@ const MESSAGES = {
   people_count: ['{n} người', '{n} people'],
   // progress
   progress: ['Tiến độ theo ngày', 'Daily progress'],
-  cumulative_visited: ['Luỹ kế % hộ đã thăm', 'Cumulative % visited'],
-  cumulative_covered: ['Luỹ kế % hộ đạt', 'Cumulative % covered'],
+  cumulative_visited: ['Lũy kế % hộ đã thăm', 'Cumulative % visited'],
+  cumulative_covered: ['Lũy kế % hộ đạt', 'Cumulative % covered'],
   day: ['Ngày', 'Day'],
   per_day_table: ['Bảng số liệu theo ngày', 'Figures by day'],
   new_visited: ['Hộ thăm mới', 'Newly visited'],
