@@ -64,6 +64,7 @@ def test_rejected_mutations_are_kept_explained_fixed_and_resent(server, open_bro
     expect(visit_item.get_by_test_id("rejected-reason")).to_contain_text("Lý do:")
     expect(visit_item).to_contain_text("Vắng nhà")
     page.screenshot(path=str(pwa_artifact("volunteer-needs-attention")))
+    assert pwa.small_targets(page) == []
 
     with Session(server.engine) as s:
         assert len(s.exec(select(Visit).where(Visit.volunteer_id == server.seed.user_id)).all()) == 2
@@ -98,6 +99,7 @@ def test_rejected_mutations_are_kept_explained_fixed_and_resent(server, open_bro
     # Discarding asks first (in the page, in Vietnamese); "Hủy" keeps the item, confirming drops it.
     page.get_by_test_id("nav-sync").click()
     visit_item.get_by_role("button", name="Bỏ qua").click()
+    assert pwa.small_targets(page) == []  # the confirmation's buttons too
     visit_item.get_by_role("button", name="Hủy").click()
     expect(items).to_have_count(1)
     visit_item.get_by_role("button", name="Bỏ qua").click()
