@@ -16,11 +16,14 @@ import { counts, NO_COUNTS } from './sync/outbox';
 import { engine, sessionStore } from './services';
 import { Login } from './views/Login';
 import { WalkList } from './views/WalkList';
-import { HouseholdPage } from './views/Household';
 import { VisitForm } from './views/VisitForm';
-import { AddHousehold } from './views/AddHousehold';
 import { SyncStatus } from './views/SyncStatus';
 import { Team } from './views/Team';
+import { lazyView } from './components/lazy';
+
+/** A household's page and adding or correcting one: chunks of their own (precached: they open offline too). */
+const HouseholdPage = lazyView<{ id: string }>(() => import('./views/Household').then((m) => m.HouseholdPage));
+const AddHousehold = lazyView<{ editId?: string; fixSeq?: number }>(() => import('./views/AddHousehold').then((m) => m.AddHousehold));
 
 const LOCAL_ONLY_META = ['session', 'me', 'cursor', 'pull_progress', 'initial_sync_done', 'last_synced_at', 'client_id', 'next_seq', 'outbox_owner', 'visits_saved'];
 

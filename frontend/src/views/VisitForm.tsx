@@ -10,7 +10,7 @@ import { loadMilestones, loadSkills } from '../components/catalog';
 import { invalidMessage, registerOpenForm, takeVisitReturn } from '../components/forms';
 import { toast } from '../components/Toast';
 import { engine } from '../services';
-import { PersonFields, personLabel } from './Household';
+import { PersonFields, personLabel } from './PersonFields';
 import type { LessonsProps } from './Lessons';
 
 interface FormState {
