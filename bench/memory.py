@@ -21,6 +21,9 @@ process and every child: /proc/<pid>/status VmRSS) is read with no request in fl
 warm-up is compared with the target (≤ 20 MB). Exit status 1 when the target is missed or a request
 failed.
 
+Ctrl-C (SIGINT) stops sending after the requests in flight, takes a last reading and prints the figures
+measured so far, marked as a shortened run.
+
 --debug starts tracemalloc (25 frames) in the same server after the warm-up and saves a heap
 snapshot at each checkpoint (SIGUSR1); at the end it prints the allocation sites that grew most
 between the warm-up snapshot and the last one.
@@ -391,16 +394,22 @@ class Phone:
         self.seconds[kind] += time.perf_counter() - started
 
 
-def run_phase(phones: list[Phone], requests: int) -> float:
-    """`requests` requests shared by the phones' threads; returns when every answer has arrived."""
+STOP = threading.Event()
+
+
+def run_phase(phones: list[Phone], requests: int) -> tuple[int, float]:
+    """`requests` requests shared by the phones' threads (fewer after Ctrl-C); returns how many were
+    answered and the time taken, once every answer has arrived."""
     tickets = itertools.count()
     lock = threading.Lock()
+    answered = [0]
 
     def work(phone: Phone) -> None:
         while True:
             with lock:
-                if next(tickets) >= requests:
+                if STOP.is_set() or next(tickets) >= requests:
                     return
+                answered[0] += 1
             try:
                 phone.one()
             except httpx.HTTPError as exc:
@@ -412,7 +421,7 @@ def run_phase(phones: list[Phone], requests: int) -> float:
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - started
+    return answered[0], time.perf_counter() - started
 
 
 def top_growth(first: Path, last: Path, limit: int = 15) -> None:
@@ -470,7 +479,8 @@ def main() -> int:
             log(f"Mix: {', '.join(f'{k} {w} %' for k, w in MIX)}; {args.clients} client threads")
             log(f"At start: {server.rss_mb():.1f} MB")
             phones = [Phone(server, area, n, seed_value=n) for n in range(args.clients)]
-            elapsed = run_phase(phones, args.warmup)
+            signal.signal(signal.SIGINT, lambda *_: STOP.set())
+            _, elapsed = run_phase(phones, args.warmup)
             warm = server.rss_mb()
             rows.append((0, warm))
             snapshots = [server.snapshot(0)]
@@ -480,13 +490,16 @@ def main() -> int:
                 phone.seconds.clear()
             done = 0
             for n in range(1, checkpoints + 1):
-                count = step if n < checkpoints else args.requests - done
-                elapsed = run_phase(phones, count)
+                if STOP.is_set():
+                    break
+                count, elapsed = run_phase(phones, step if n < checkpoints else args.requests - done)
                 done += count
                 rss = server.rss_mb()
                 rows.append((done, rss))
                 snapshots.append(server.snapshot(n))
                 log(f"  after {done:>7,} requests: {rss:7.1f} MB ({rss - warm:+6.1f} MB; {count / elapsed:.0f}/s)")
+            if STOP.is_set():
+                log(f"Stopped by Ctrl-C after {done:,} of {args.requests:,} measured requests: a shortened run.")
             if args.debug and snapshots[0] and snapshots[-1]:
                 top_growth(snapshots[0], snapshots[-1])  # type: ignore[arg-type]
         finally:

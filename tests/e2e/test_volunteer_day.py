@@ -4,6 +4,7 @@ opened with no signal, a login that expires offline and is renewed with the outb
 state in the header, 44 px touch targets. Screenshots of every volunteer screen."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -71,6 +72,10 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     expect(first.locator("progress")).to_be_visible()
     expect(page.get_by_test_id("no-households")).to_contain_text("Đang tải danh sách hộ")
     screenshot(page, "volunteer-first-sync")
+    # The handler holds the page once its own fetch has answered, which a loaded machine may delay.
+    deadline = time.monotonic() + 30
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # lets Playwright run the route handler meanwhile
     route, response = held[0]
     route.fulfill(response=response)
     expect(page.locator("[data-testid=household-list] li")).to_have_count(6)
