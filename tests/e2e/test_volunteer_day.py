@@ -72,6 +72,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     expect(first.locator("progress")).to_be_visible()
     expect(page.get_by_test_id("no-households")).to_contain_text("Đang tải danh sách hộ")
     screenshot(page, "volunteer-first-sync")
+    small["first sync"] = pwa.small_targets(page)
     # The handler holds the page once its own fetch has answered, which a loaded machine may delay.
     deadline = time.monotonic() + 30
     while not held and time.monotonic() < deadline:
@@ -171,6 +172,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     taps.tap(second.get_by_test_id("skill-online_safety"))  # taught → proficient
     expect(second.get_by_test_id("skill-online_safety")).to_have_attribute("data-level", "proficient")
     screenshot(page, "volunteer-visit-form-four-people")
+    small["visit form, four people"] = pwa.small_targets(page)
     taps.tap(page.get_by_test_id("save-visit"))
     expect(page.get_by_test_id("household-list")).to_be_visible()
     assert taps.count <= 9, f"four people, two learners took {taps.count} taps"
@@ -196,6 +198,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_test_id("sync-button").click()
     expect(page.get_by_test_id("sync-result")).to_contain_text("Chưa đồng bộ được: máy chủ không trả lời")
     screenshot(page, "volunteer-server-down")
+    small["server down"] = pwa.small_targets(page)
     # ⟳ spins and ends with a result.
     page.unroute("**/api/v1/sync/**")
     page.get_by_test_id("sync-button").click()
