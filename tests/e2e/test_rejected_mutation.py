@@ -180,6 +180,7 @@ def test_a_rejected_visit_is_fixed_resent_and_applied(server, open_browser):  # 
     page.get_by_test_id("skill-online_payment").click()
     page.get_by_test_id("skill-online_payment").click()  # taught → proficient
     screenshot(page, "volunteer-fix-rejected-visit")
+    small["fix form, person added"] = pwa.small_targets(page)
     page.get_by_test_id("save-visit").click()
     expect(page.get_by_role("heading", name="Đồng bộ dữ liệu")).to_be_visible()
     pwa.expect_pending(page, 2)  # the person and the corrected visit
