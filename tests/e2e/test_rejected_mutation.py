@@ -199,6 +199,8 @@ def test_a_rejected_visit_is_fixed_resent_and_applied(server, open_browser):  # 
     expect(page.get_by_test_id("needs-attention")).to_have_count(0)
     expect(page.get_by_test_id("rejected-count")).to_have_count(0)
     expect(page.get_by_test_id("sync-summary")).to_contain_text("Mọi dữ liệu đã được gửi")
+    expect(page.get_by_test_id("sync-now")).to_have_text("Đồng bộ ngay")
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "volunteer-fix-applied")
     assert {k: v for k, v in small.items() if v} == {}
     with Session(server.engine) as s:
