@@ -404,7 +404,7 @@ def _daily_table(ws: Worksheet, row: int, progress: ProgressOut) -> Table:
             ],
         ),
         (
-            "Luỹ kế",
+            "Lũy kế",
             [
                 ("Lượt thăm", 9, INTEGER),
                 ("Hộ đã thăm", 9, INTEGER),
@@ -735,10 +735,10 @@ PROGRESS_CSV_HEADER = [
     "Hộ được thăm lần đầu",
     "Hộ đạt mới",
     "Người mới thành thạo đủ 5 kỹ năng",
-    "Luỹ kế lượt thăm",
-    "Luỹ kế hộ đã thăm",
-    "Luỹ kế hộ đạt",
-    "Luỹ kế người thành thạo đủ 5 kỹ năng",
+    "Lũy kế lượt thăm",
+    "Lũy kế hộ đã thăm",
+    "Lũy kế hộ đạt",
+    "Lũy kế người thành thạo đủ 5 kỹ năng",
 ]
 
 

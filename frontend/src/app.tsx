@@ -12,15 +12,18 @@ import { UpdatePrompt } from './components/UpdatePrompt';
 import { reloadState, useUpdate } from './components/update';
 import { useSyncState } from './components/useSync';
 import { startTriggers } from './sync/triggers';
-import { counts } from './sync/outbox';
+import { counts, NO_COUNTS } from './sync/outbox';
 import { engine, sessionStore } from './services';
 import { Login } from './views/Login';
 import { WalkList } from './views/WalkList';
-import { HouseholdPage } from './views/Household';
 import { VisitForm } from './views/VisitForm';
-import { AddHousehold } from './views/AddHousehold';
 import { SyncStatus } from './views/SyncStatus';
 import { Team } from './views/Team';
+import { lazyView } from './components/lazy';
+
+/** A household's page and adding or correcting one: chunks of their own (precached: they open offline too). */
+const HouseholdPage = lazyView<{ id: string }>(() => import('./views/Household').then((m) => m.HouseholdPage));
+const AddHousehold = lazyView<{ editId?: string; fixSeq?: number }>(() => import('./views/AddHousehold').then((m) => m.AddHousehold));
 
 const LOCAL_ONLY_META = ['session', 'me', 'cursor', 'pull_progress', 'initial_sync_done', 'last_synced_at', 'client_id', 'next_seq', 'outbox_owner', 'visits_saved'];
 
@@ -100,7 +103,7 @@ export function App() {
     window.addEventListener('beforeunload', fn);
     return () => window.removeEventListener('beforeunload', fn);
   }, []);
-  const c = useLive(() => counts(db), [], { pending: 0, rejected: 0 });
+  const c = useLive(() => counts(db), [], NO_COUNTS);
   pendingRef.n = c.pending;
 
   if (session === undefined) return <main class="page">{t('loading')}</main>;
@@ -154,7 +157,7 @@ export function App() {
       view = <HouseholdPage id={route.id} />;
       break;
     case 'visit':
-      view = <VisitForm householdId={route.id} />;
+      view = <VisitForm householdId={route.id} fixSeq={route.fix} />;
       break;
     case 'new':
       view = <AddHousehold />;

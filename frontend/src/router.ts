@@ -3,7 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { name: 'walk' }
   | { name: 'household'; id: string }
-  | { name: 'visit'; id: string }
+  // fix: the seq of a rejected visit being corrected and resent
+  | { name: 'visit'; id: string; fix?: number }
   | { name: 'edit'; id: string; fix?: number }
   | { name: 'new' }
   | { name: 'sync' }
@@ -14,7 +15,10 @@ export type Route =
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'h' && parts[1] && parts[2] === 'visit') return { name: 'visit', id: parts[1] };
+  // #/h/<id>/visit[/<seq of a rejected visit being corrected>]
+  if (parts[0] === 'h' && parts[1] && parts[2] === 'visit') {
+    return { name: 'visit', id: parts[1], fix: parts[3] && /^\d+$/.test(parts[3]) ? Number(parts[3]) : undefined };
+  }
   // #/h/<id>/edit[/<seq of a rejected mutation being fixed>]
   if (parts[0] === 'h' && parts[1] && parts[2] === 'edit') {
     return { name: 'edit', id: parts[1], fix: parts[3] && /^\d+$/.test(parts[3]) ? Number(parts[3]) : undefined };
@@ -40,7 +44,7 @@ export function href(route: Route): string {
     case 'household':
       return `#/h/${encodeURIComponent(route.id)}`;
     case 'visit':
-      return `#/h/${encodeURIComponent(route.id)}/visit`;
+      return `#/h/${encodeURIComponent(route.id)}/visit${route.fix ? `/${route.fix}` : ''}`;
     case 'edit':
       return `#/h/${encodeURIComponent(route.id)}/edit${route.fix ? `/${route.fix}` : ''}`;
     case 'walk':

@@ -50,6 +50,17 @@ def wait_until(page: Page, expression: str, timeout: float = 30.0) -> None:
         time.sleep(0.1)
 
 
+SMALL_TARGETS = """() => [...document.querySelectorAll('button, a[href], [role=button]')]
+  .map((el) => [el, el.getBoundingClientRect()])
+  .filter(([, r]) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
+  .map(([el, r]) => `${el.outerHTML.slice(0, 90)} ${Math.round(r.width)}×${Math.round(r.height)}`)"""
+
+
+def small_targets(page: Page) -> list[str]:
+    """Every visible button and link smaller than 44×44 px (issue 14), with its size."""
+    return list(page.evaluate(SMALL_TARGETS))
+
+
 def pending(page: Page) -> int:
     return int(page.get_by_test_id("pending-count").get_attribute("data-count") or 0)
 

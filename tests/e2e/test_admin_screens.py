@@ -191,6 +191,8 @@ def test_a_hamlets_drive_set_up_without_a_terminal(server, open_browser, playwri
     log_in(page, server.url, "0987654321", temporary)
     expect(page.get_by_role("heading", name="Đổi mật khẩu")).to_be_visible()
     shots(page, "change-password")
+    page.get_by_role("button", name="Đổi mật khẩu").click()
+    expect(page.get_by_test_id("password-error")).to_have_text("Hãy điền “Mật khẩu hiện tại (mật khẩu tạm)”.")
     page.get_by_label("Mật khẩu hiện tại").fill(temporary)
     page.get_by_label("Mật khẩu mới (ít nhất 8 ký tự)").fill("mai-rieng-2024")
     page.get_by_label("Nhập lại mật khẩu mới").fill("mai-rieng-2024")

@@ -4,6 +4,7 @@ opened with no signal, a login that expires offline and is renewed with the outb
 state in the header, 44 px touch targets. Screenshots of every volunteer screen."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,12 +16,6 @@ from tests.e2e import pwa
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-SMALL_TARGETS = """() => [...document.querySelectorAll('button, a[href], [role=button]')]
-  .map((el) => [el, el.getBoundingClientRect()])
-  .filter(([, r]) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
-  .map(([el, r]) => `${el.outerHTML.slice(0, 90)} ${Math.round(r.width)}×${Math.round(r.height)}`)"""
-
 
 EXPIRE_LOGIN = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open('tungnha');
@@ -35,10 +30,6 @@ EXPIRE_LOGIN = """() => new Promise((resolve, reject) => {
     tx.onerror = reject;
   };
 })"""
-
-
-def small_targets(page: Page) -> list[str]:
-    return list(page.evaluate(SMALL_TARGETS))
 
 
 def scrolls(page: Page) -> bool:
@@ -62,7 +53,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_test_id("login-error")).to_contain_text("Không kết nối được máy chủ")
     page.unroute("**/api/v1/auth/login")
-    small["login"] = small_targets(page)
+    small["login"] = pwa.small_targets(page)
 
     # The first sync shows a progress bar with the households loaded (the first page is held back).
     held = []
@@ -81,6 +72,11 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     expect(first.locator("progress")).to_be_visible()
     expect(page.get_by_test_id("no-households")).to_contain_text("Đang tải danh sách hộ")
     screenshot(page, "volunteer-first-sync")
+    small["first sync"] = pwa.small_targets(page)
+    # The handler holds the page once its own fetch has answered, which a loaded machine may delay.
+    deadline = time.monotonic() + 30
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # lets Playwright run the route handler meanwhile
     route, response = held[0]
     route.fulfill(response=response)
     expect(page.locator("[data-testid=household-list] li")).to_have_count(6)
@@ -98,7 +94,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     expect(page.locator(".chips")).to_contain_text("Từ chối")
     expect(page.locator(".chips")).to_contain_text("Đạt")
     screenshot(page, "volunteer-walk-list")
-    small["walk list"] = small_targets(page)
+    small["walk list"] = pwa.small_targets(page)
 
     # No signal from here on: the header says so.
     context.set_offline(True)
@@ -108,7 +104,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     taps = pwa.Taps(page)
     taps.tap(page.get_by_role("link", name="Ghi lượt thăm: Nguyễn Văn An"))
     assert not scrolls(page), "the one-person visit form scrolls at 360×640"
-    small["visit form"] = small_targets(page)
+    small["visit form"] = pwa.small_targets(page)
     taps.tap(page.get_by_label("Người dân đồng ý"))
     taps.tap(page.get_by_test_id("all-proficient"))
     expect(page.get_by_role("button", name="Gặp được")).to_have_attribute("aria-pressed", "true")
@@ -121,7 +117,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     expect(card).to_contain_text("Nhận biết cuộc gọi giả danh công an")
     assert card.locator("ol li").count() >= 3
     expect(card).to_contain_text("Lưu ý:")
-    small["lessons"] = small_targets(page)
+    small["lessons"] = pwa.small_targets(page)
     screenshot(page, "volunteer-lessons")
     page.get_by_test_id("lessons-close").click()
     taps.tap(page.get_by_test_id("save-visit"))
@@ -145,7 +141,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_label("Địa chỉ").fill("Tổ 2, số 8, ấp Mới")
     page.get_by_label("Số nhân khẩu").fill("4")
     screenshot(page, "volunteer-add-household")
-    small["add household"] = small_targets(page)
+    small["add household"] = pwa.small_targets(page)
     page.get_by_role("button", name="Lưu").click()
     expect(page.get_by_role("heading", name="Huỳnh Văn Tư")).to_be_visible()
     expect(page.locator(".people > li")).to_have_count(4)
@@ -155,7 +151,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_test_id("person-form").get_by_role("button", name="Lưu").click()
     expect(page.locator(".people")).to_contain_text("Huỳnh Thị Năm")
     screenshot(page, "volunteer-household")
-    small["household"] = small_targets(page)
+    small["household"] = pwa.small_targets(page)
     pwa.back_to_list(page)
     page.get_by_test_id("add-household").click()
     page.get_by_label("Tên chủ hộ").fill("huynh van tu")
@@ -176,6 +172,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     taps.tap(second.get_by_test_id("skill-online_safety"))  # taught → proficient
     expect(second.get_by_test_id("skill-online_safety")).to_have_attribute("data-level", "proficient")
     screenshot(page, "volunteer-visit-form-four-people")
+    small["visit form, four people"] = pwa.small_targets(page)
     taps.tap(page.get_by_test_id("save-visit"))
     expect(page.get_by_test_id("household-list")).to_be_visible()
     assert taps.count <= 9, f"four people, two learners took {taps.count} taps"
@@ -201,6 +198,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_test_id("sync-button").click()
     expect(page.get_by_test_id("sync-result")).to_contain_text("Chưa đồng bộ được: máy chủ không trả lời")
     screenshot(page, "volunteer-server-down")
+    small["server down"] = pwa.small_targets(page)
     # ⟳ spins and ends with a result.
     page.unroute("**/api/v1/sync/**")
     page.get_by_test_id("sync-button").click()
@@ -210,7 +208,7 @@ def test_a_volunteers_morning_on_a_small_phone(server, open_browser):  # type: i
     page.get_by_test_id("nav-sync").click()
     expect(page.get_by_test_id("sync-summary")).to_contain_text("Mọi dữ liệu đã được gửi")
     screenshot(page, "volunteer-sync")
-    small["sync"] = small_targets(page)
+    small["sync"] = pwa.small_targets(page)
 
     assert {k: v for k, v in small.items() if v} == {}
     with Session(server.engine) as s:

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { db, getMeta } from '../db';
 import { useLive } from '../db/live';
-import { counts } from '../sync/outbox';
+import { counts, NO_COUNTS } from '../sync/outbox';
 import { formatTime, t, useLocale } from '../i18n';
 import { engine } from '../services';
 import { useSyncState } from './useSync';
@@ -27,7 +27,9 @@ export function StatusBar() {
   useLocale();
   const state = useSyncState();
   const online = useOnline();
-  const c = useLive(() => counts(db), [], { pending: 0, rejected: 0 });
+  const c = useLive(() => counts(db), [], NO_COUNTS);
+  // The items listed under "Cần xử lý": refused ones and fixed resends not applied yet.
+  const attention = c.rejected + c.resending;
   const last = useLive(() => getMeta<string>(db, 'last_synced_at'), [state.lastSyncedAt], undefined);
   const initialDone = useLive(() => getMeta<boolean>(db, 'initial_sync_done'), [], true as boolean | undefined);
   const loaded = useLive(() => db.households.count(), [state.pulledChanges], 0);
@@ -72,9 +74,9 @@ export function StatusBar() {
           <span class={c.pending ? 'badge warn' : 'badge ok'} data-testid="pending-count" data-count={c.pending} hidden={!c.pending && (c.rejected > 0 || !initialDone)}>
             {c.pending ? t('pending_short', { n: c.pending }) : t('all_synced_short')}
           </span>
-          {c.rejected > 0 && (
+          {attention > 0 && (
             <span class="badge bad" data-testid="rejected-count">
-              {t('needs_attention')}: {c.rejected}
+              {t('needs_attention')}: {attention}
             </span>
           )}
         </span>

@@ -15,9 +15,20 @@ export interface OutboxEntry {
   /** pending: not yet acknowledged; rejected: processed by the server, not applied ("Cần xử lý"). */
   state: 'pending' | 'rejected';
   created_at: string;
-  error?: { code: string; message: string; message_en: string };
+  error?: OutboxError;
   /** The household in words ("head, address"), kept for "Cần xử lý" even if the household leaves the phone. */
   label?: string;
+  /**
+   * Set on the corrected resend of a rejected entry (a new seq; for a visit, a new id too): what the
+   * server refused. The entry stays under "Cần xử lý" until the server applies it.
+   */
+  fixes?: { seq: number; error?: OutboxError };
+}
+
+export interface OutboxError {
+  code: string;
+  message: string;
+  message_en: string;
 }
 
 export interface Household {

@@ -2,7 +2,7 @@
 import { enqueue } from '../sync/outbox';
 import { maxLevel } from '../sync/pull';
 import { getMeta, householdSearchKey, setMeta, type TungNhaDB } from './schema';
-import type { Campaign, Household, HouseholdIn, HouseholdStatus, Outcome, Person, PersonIn, SkillLevel, Visit, VisitIn } from './types';
+import type { Campaign, Household, HouseholdIn, HouseholdStatus, Outcome, OutboxEntry, Person, PersonIn, SkillLevel, Visit, VisitIn } from './types';
 
 export const DEFAULT_SKILLS = ['public_services', 'online_shopping', 'online_payment', 'online_safety', 'digital_platforms'];
 export const CONSENT_NOTICE_VERSION = '2024-10';
@@ -68,6 +68,7 @@ async function refreshStatus(
   campaignId: number,
   visit: Visit,
   skills: string[],
+  counted = true,
 ): Promise<void> {
   const id = `${householdId}:${campaignId}`;
   const prev = await db.statuses.get(id);
@@ -92,7 +93,7 @@ async function refreshStatus(
     id,
     household_id: householdId,
     campaign_id: campaignId,
-    visits: (prev?.visits ?? 0) + 1,
+    visits: (prev?.visits ?? 0) + (counted ? 1 : 0),
     last_outcome: visit.outcome,
     last_visit_at: visit.visited_at,
     visited: (prev?.visited ?? false) || visit.outcome === 'met',
@@ -114,16 +115,55 @@ export async function saveVisit(
   draft: VisitDraft,
   opts: { campaign: Campaign | null; now?: Date },
 ): Promise<Visit> {
+  return writeVisit(db, draft, { campaignId: opts.campaign?.id ?? null, visitedAt: isoWithOffset(opts.now ?? new Date()) });
+}
+
+/** The rejected visit being corrected is gone (sent, discarded or corrected in another tab). */
+export class FixGone extends Error {
+  constructor() {
+    super('the rejected visit is no longer waiting for a fix');
+    this.name = 'FixGone';
+  }
+}
+
+/** The rejected `visit.create` entry `seq`, if it still waits for the volunteer. */
+export async function rejectedVisit(db: TungNhaDB, seq: number): Promise<OutboxEntry | undefined> {
+  const entry = await db.outbox.get(seq);
+  return entry?.state === 'rejected' && entry.kind === 'visit.create' ? entry : undefined;
+}
+
+/**
+ * "Sửa lượt thăm rồi gửi lại": the corrected visit goes out as a NEW visit — new id, new seq — because
+ * a visit is append-only and the server refuses an id reused with other content (DESIGN §5). It keeps
+ * the time and campaign of the visit it corrects. In one transaction the rejected entry and its local
+ * copy give way to the new ones; the new entry carries `fixes`, so it stays under "Cần xử lý" until the
+ * server applies it (and shows there again, with the new reason, if it is refused again).
+ */
+export async function resendRejectedVisit(db: TungNhaDB, seq: number, draft: VisitDraft): Promise<Visit> {
+  const entry = await rejectedVisit(db, seq);
+  if (!entry) throw new FixGone();
+  const old = entry.data as VisitIn;
+  return writeVisit(
+    db,
+    { ...draft, household_id: old.household_id },
+    { campaignId: old.campaign_id ?? null, visitedAt: old.visited_at, replaces: entry },
+  );
+}
+
+async function writeVisit(
+  db: TungNhaDB,
+  draft: VisitDraft,
+  opts: { campaignId: number | null; visitedAt: string; replaces?: OutboxEntry },
+): Promise<Visit> {
   const met = draft.outcome === 'met';
-  const now = opts.now ?? new Date();
   const newPeople = met ? draft.new_people : [];
   const people = met ? draft.people : [];
   const visit: Visit = {
     id: newId(),
     household_id: draft.household_id,
-    campaign_id: opts.campaign?.id ?? null,
+    campaign_id: opts.campaignId,
     volunteer_id: null,
-    visited_at: isoWithOffset(now),
+    visited_at: opts.visitedAt,
     received_at: null,
     outcome: draft.outcome,
     consent_given: met && draft.consent_given,
@@ -143,8 +183,15 @@ export async function saveVisit(
   };
   const skills = await skillIds(db);
   const household = await db.households.get(draft.household_id);
-  const label = household ? [household.head_name, household.address].filter(Boolean).join(', ') : undefined;
+  const label = household ? [household.head_name, household.address].filter(Boolean).join(', ') : opts.replaces?.label;
+  const replaces = opts.replaces;
   await db.transaction('rw', [db.visits, db.people, db.statuses, db.outbox, db.meta], async () => {
+    if (replaces) {
+      const still = await db.outbox.get(replaces.seq);
+      if (still?.state !== 'rejected' || still.id !== replaces.id) throw new FixGone();
+      await db.outbox.delete(replaces.seq);
+      await db.visits.delete(replaces.id);
+    }
     for (const np of newPeople) {
       const person: PersonIn = {
         id: np.id,
@@ -166,10 +213,13 @@ export async function saveVisit(
       await db.people.put({ ...person, skills: merged, milestones });
     }
     await db.visits.add({ ...visit, people: people.map((p) => ({ person_id: p.person_id, skills: p.skills })) });
-    await enqueue(db, 'visit.create', wire as VisitIn & { id: string }, label);
-    await refreshStatus(db, draft.household_id, 0, visit, skills);
-    if (visit.campaign_id) await refreshStatus(db, draft.household_id, visit.campaign_id, visit, skills);
-    await setMeta(db, 'visits_saved', ((await getMeta<number>(db, 'visits_saved')) ?? 0) + 1);
+    const fixes = replaces ? { seq: replaces.seq, error: replaces.error } : undefined;
+    await enqueue(db, 'visit.create', wire as VisitIn & { id: string }, label, fixes);
+    // A corrected visit replaces one already counted on this phone: it is not one more visit.
+    const counted = !replaces;
+    await refreshStatus(db, draft.household_id, 0, visit, skills, counted);
+    if (visit.campaign_id) await refreshStatus(db, draft.household_id, visit.campaign_id, visit, skills, counted);
+    if (counted) await setMeta(db, 'visits_saved', ((await getMeta<number>(db, 'visits_saved')) ?? 0) + 1);
   });
   return visit;
 }
@@ -234,10 +284,12 @@ export async function lookalikeHousehold(db: TungNhaDB, hamletId: number, headNa
 export async function fixRejectedHousehold(db: TungNhaDB, seq: number, data: HouseholdIn): Promise<void> {
   await db.transaction('rw', [db.households, db.outbox, db.meta], async () => {
     const entry = await db.outbox.get(seq);
-    if (entry?.state === 'rejected' && entry.id === data.id) await db.outbox.delete(seq);
+    const fixing = entry?.state === 'rejected' && entry.id === data.id;
+    if (fixing) await db.outbox.delete(seq);
     const prev = await db.households.get(data.id);
     await db.households.put({ ...prev, ...householdFrom(data) });
-    await enqueue(db, 'household.upsert', { ...data, id: data.id });
+    // Until the server applies the correction it stays under "Cần xử lý", marked as resent.
+    await enqueue(db, 'household.upsert', { ...data, id: data.id }, undefined, fixing ? { seq, error: entry.error } : undefined);
   });
 }
 

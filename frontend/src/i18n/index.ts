@@ -70,3 +70,10 @@ export function formatTime(iso: string | null | undefined): string {
   if (Number.isNaN(d.getTime())) return '';
   return `${pad(d.getHours())}:${pad(d.getMinutes())}, ${formatDate(d)}`;
 }
+
+/** Why the server refused a mutation, in the volunteer's words: our own text for the common codes, else the server's. */
+export function rejectionReason(error: { code: string; message: string; message_en: string } | undefined): string {
+  const key = `reason_${error?.code ?? ''}`;
+  if (key in MESSAGES) return t(key as MessageKey);
+  return (current === 'vi' ? error?.message : error?.message_en || error?.message) || t('problem_server');
+}

@@ -177,6 +177,13 @@ export const MESSAGES = {
   fix_household: ['Sửa thông tin hộ rồi gửi lại', 'Fix the household and send again'],
   rejected_help: ['Máy chủ không nhận các mục sau. Hãy sửa rồi gửi lại, hoặc bỏ qua nếu chắc chắn.', 'The server refused these. Fix and resend, or discard if you are sure.'],
   resend: ['Gửi lại', 'Send again'],
+  fix_visit: ['Sửa lượt thăm rồi gửi lại', 'Fix the visit and send again'],
+  resend_waiting: ['Đã sửa và gửi lại; chờ máy chủ nhận.', 'Fixed and sent again; waiting for the server.'],
+  fix_visit_title: ['Máy chủ chưa nhận lượt thăm này', 'The server refused this visit'],
+  fix_visit_help: ['Sửa cho đúng rồi bấm Lưu: lượt thăm được gửi lại như một lượt mới, giữ ngày giờ cũ.', 'Correct it and press Save: it is sent again as a new visit, with its original time.'],
+  fix_people_gone: ['{n} người được ghi trong lượt thăm này không còn trong hộ; kỹ năng của họ sẽ không được gửi.', '{n} people recorded in this visit are no longer in the household; their skills will not be sent.'],
+  fix_gone: ['Mục này đã được xử lý (đã gửi, đã bỏ qua hoặc đã sửa ở nơi khác).', 'This item was already handled (sent, discarded or fixed elsewhere).'],
+  resent: ['Đã lưu; lượt thăm sẽ được gửi lại.', 'Saved; the visit will be sent again.'],
   edit: ['Sửa', 'Edit'],
   discard: ['Bỏ qua', 'Discard'],
   discard_confirm: ['Bỏ hẳn mục này? Dữ liệu của nó sẽ không được gửi.', 'Drop this item for good? It will not be sent.'],
@@ -210,6 +217,7 @@ export const MESSAGES = {
   reason_outside_your_area: ['Hộ này không còn thuộc địa bàn được giao cho bạn (có thể xã đã giao ấp cho người khác).', 'This household is no longer in your assigned area (the hamlet may have been given to someone else).'],
   reason_household_not_found: ['Máy chủ không tìm thấy hộ này (có thể đã bị xóa hoặc thuộc địa bàn khác).', 'The server cannot find this household (deleted, or in another area).'],
   reason_household_deleted: ['Hộ này đã bị xóa trên máy chủ.', 'This household was deleted on the server.'],
+  reason_person_not_in_household: ['Một người được ghi trong lượt thăm không còn là thành viên của hộ trên máy chủ (có thể đã bị xóa).', 'Someone recorded in the visit is no longer a member of the household on the server (perhaps deleted).'],
   dashboard_loading: ['Đang tải bảng điều khiển…', 'Loading the dashboard…'],
 } as const;
 

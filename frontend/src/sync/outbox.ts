@@ -35,6 +35,7 @@ export async function enqueue(
   kind: MutationKind,
   data: OutboxEntry['data'] & { id: string },
   label?: string,
+  fixes?: OutboxEntry['fixes'],
 ): Promise<number> {
   const stored = (await getMeta<number>(db, 'next_seq')) ?? 1;
   const last = await db.outbox.orderBy('seq').last();
@@ -47,6 +48,7 @@ export async function enqueue(
     state: 'pending',
     created_at: new Date().toISOString(),
     ...(label ? { label } : {}),
+    ...(fixes ? { fixes } : {}),
   });
   await setMeta(db, 'next_seq', seq + 1);
   return seq;
@@ -56,12 +58,37 @@ export async function pendingBatch(db: TungNhaDB, limit = PUSH_LIMIT): Promise<O
   return db.outbox.where('state').equals('pending').limit(limit).toArray();
 }
 
-export async function counts(db: TungNhaDB): Promise<{ pending: number; rejected: number }> {
-  const [pending, rejected] = await Promise.all([
+export interface OutboxCounts {
+  /** Not acknowledged yet (fixed resends included). */
+  pending: number;
+  /** Refused by the server, waiting for the volunteer. */
+  rejected: number;
+  /** Fixed and resent, not applied yet: still listed under "Cần xử lý" (so `rejected + resending` items there). */
+  resending: number;
+}
+
+export const NO_COUNTS: OutboxCounts = { pending: 0, rejected: 0, resending: 0 };
+
+export async function counts(db: TungNhaDB): Promise<OutboxCounts> {
+  const [pending, rejected, resending] = await Promise.all([
     db.outbox.where('state').equals('pending').count(),
     db.outbox.where('state').equals('rejected').count(),
+    db.outbox
+      .where('state')
+      .equals('pending')
+      .filter((e) => !!e.fixes)
+      .count(),
   ]);
-  return { pending, rejected };
+  return { pending, rejected, resending };
+}
+
+/** What "Cần xử lý" lists, oldest first: the rejected entries and the fixed resends the server has not applied yet. */
+export async function needsAttention(db: TungNhaDB): Promise<OutboxEntry[]> {
+  const entries = await db.outbox
+    .orderBy('seq')
+    .filter((e) => e.state === 'rejected' || !!e.fixes)
+    .toArray();
+  return entries;
 }
 
 export interface AckSummary {
@@ -106,13 +133,17 @@ export async function discard(db: TungNhaDB, seq: number): Promise<void> {
   });
 }
 
-/** Send a rejected mutation again (after the cause was fixed) under a new seq: the old seq is spent. */
-export async function requeue(db: TungNhaDB, seq: number, data?: OutboxEntry['data']): Promise<number | null> {
+/**
+ * Send a rejected upsert again, unchanged (its cause was fixed elsewhere), under a new seq: the old seq
+ * is spent. It stays under "Cần xử lý" until applied. A visit is never resent under its id: the
+ * corrected visit is a new one (`resendRejectedVisit` in db/writes).
+ */
+export async function requeue(db: TungNhaDB, seq: number): Promise<number | null> {
   return db.transaction('rw', db.outbox, db.meta, async () => {
     const entry = await db.outbox.get(seq);
-    if (!entry || entry.state !== 'rejected') return null;
+    if (!entry || entry.state !== 'rejected' || entry.kind === 'visit.create') return null;
     await db.outbox.delete(seq);
-    return enqueue(db, entry.kind, { ...(data ?? entry.data), id: entry.id }, entry.label);
+    return enqueue(db, entry.kind, { ...entry.data, id: entry.id }, entry.label, { seq, error: entry.error });
   });
 }
 

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, NetworkError, sessionFromTokens, type Session, type TokenOut } from '../api/client';
 import { locale, t, useLocale } from '../i18n';
 import { api, sessionStore } from '../services';
+import { invalidMessage } from '../components/forms';
 
 // Its own strings: the screen is a chunk of its own, loaded only when a temporary password must go.
 const TEXT = {
@@ -27,6 +28,9 @@ export default function ChangePassword({ session, onDone }: { session: Session; 
 
   async function submit(e: Event) {
     e.preventDefault();
+    // Our own Vietnamese for an empty field, never the browser's English.
+    const invalid = invalidMessage(e.currentTarget as HTMLFormElement, t);
+    if (invalid) return setError(invalid);
     if (next.length < 8) return setError(p('password_too_short'));
     if (next !== again) return setError(p('passwords_differ'));
     setBusy(true);
@@ -53,7 +57,7 @@ export default function ChangePassword({ session, onDone }: { session: Session; 
       <p class="muted small">
         {session.user.full_name} — {session.user.phone.replace(/^\+84/, '0')}
       </p>
-      <form onSubmit={submit}>
+      <form onSubmit={submit} noValidate>
         <label>
           {p('current_password')}
           <input name="current" type="password" autoComplete="current-password" required value={current} onInput={(e) => setCurrent(e.currentTarget.value)} />
@@ -67,7 +71,7 @@ export default function ChangePassword({ session, onDone }: { session: Session; 
           <input name="again" type="password" autoComplete="new-password" required minLength={8} value={again} onInput={(e) => setAgain(e.currentTarget.value)} />
         </label>
         {error && (
-          <p class="notice bad" role="alert">
+          <p class="notice bad" role="alert" data-testid="password-error">
             {error}
           </p>
         )}

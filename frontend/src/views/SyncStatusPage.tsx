@@ -2,9 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Session } from '../api/client';
 import { db, getMeta, type OutboxEntry } from '../db';
 import { useLive } from '../db/live';
-import { counts, discard, exportOutbox, requeue } from '../sync/outbox';
-import { formatTime, locale, setLocale, t, useLocale } from '../i18n';
-import { MESSAGES, type MessageKey } from '../i18n/messages';
+import { counts, discard, exportOutbox, needsAttention, NO_COUNTS, requeue } from '../sync/outbox';
+import { formatTime, locale, rejectionReason, setLocale, t, useLocale } from '../i18n';
 import { href } from '../router';
 import { saveFile } from '../components/saveFile';
 import { useSyncState } from '../components/useSync';
@@ -42,30 +41,36 @@ function what(e: OutboxEntry): string {
   return '';
 }
 
-/** The reason in the volunteer's words: our own explanation for the common codes, else the server's. */
-function reason(e: OutboxEntry, loc: string): string {
-  const key = `reason_${e.error?.code ?? ''}` as MessageKey;
-  if (key in MESSAGES) return t(key);
-  return (loc === 'vi' ? e.error?.message : e.error?.message_en || e.error?.message) || t('problem_server');
+/** "Cần xử lý": what the server refused, and what was fixed and resent but is not applied yet. */
+async function loadAttention() {
+  const entries = await needsAttention(db);
+  return Promise.all(
+    entries.map(async (e) => {
+      const d = e.data as EntryData;
+      // A visit can be corrected in its form while its household is on the phone.
+      const onPhone = e.kind === 'visit.create' && !!d.household_id && !!(await db.households.get(d.household_id));
+      return { e, household: await householdOf(e), editable: onPhone };
+    }),
+  );
 }
 
-async function loadRejected() {
-  const entries = await db.outbox.where('state').equals('rejected').toArray();
-  return Promise.all(entries.map(async (e) => ({ e, household: await householdOf(e) })));
-}
-
-function RejectedItem({ e, household, loc }: { e: OutboxEntry; household: string; loc: string }) {
+function RejectedItem({ e, household, editable }: { e: OutboxEntry; household: string; editable: boolean }) {
   const [confirming, setConfirming] = useState(false);
+  const resending = e.state === 'pending';
   return (
-    <li class="card rejected-item" data-testid="rejected-item">
+    <li class="card rejected-item" data-testid="rejected-item" data-state={resending ? 'resending' : 'rejected'}>
       <h3>{household || kindLabel(e)}</h3>
       <p class="small">
         <strong>{kindLabel(e)}</strong> {what(e)}
       </p>
       <p class="notice bad" data-testid="rejected-reason">
-        <strong>{t('reason')}:</strong> {reason(e, loc)}
+        <strong>{t('reason')}:</strong> {rejectionReason(resending ? e.fixes?.error : e.error)}
       </p>
-      {confirming ? (
+      {resending ? (
+        <p class="notice warn" data-testid="resend-waiting">
+          {t('resend_waiting')}
+        </p>
+      ) : confirming ? (
         <div class="confirm-row" role="alertdialog" aria-label={t('discard_confirm')}>
           <span>{t('discard_confirm')}</span>
           <button type="button" class="danger" onClick={() => void discard(db, e.seq)}>
@@ -81,6 +86,12 @@ function RejectedItem({ e, household, loc }: { e: OutboxEntry; household: string
             <a href={href({ name: 'edit', id: e.id, fix: e.seq })} class="button primary">
               {t('fix_household')}
             </a>
+          ) : e.kind === 'visit.create' ? (
+            editable && (
+              <a href={href({ name: 'visit', id: (e.data as EntryData).household_id!, fix: e.seq })} class="button primary">
+                {t('fix_visit')}
+              </a>
+            )
           ) : (
             <button
               type="button"
@@ -103,10 +114,10 @@ function RejectedItem({ e, household, loc }: { e: OutboxEntry; household: string
 }
 
 export function SyncStatusPage({ session, onLogout }: { session: Session; onLogout: () => void }) {
-  const loc = useLocale();
+  useLocale();
   const state = useSyncState();
-  const c = useLive(() => counts(db), [], { pending: 0, rejected: 0 });
-  const rejected = useLive(loadRejected, [], [] as Awaited<ReturnType<typeof loadRejected>>);
+  const c = useLive(() => counts(db), [], NO_COUNTS);
+  const attention = useLive(loadAttention, [], [] as Awaited<ReturnType<typeof loadAttention>>);
   const last = useLive(() => getMeta<string>(db, 'last_synced_at'), [state.lastSyncedAt], undefined);
   const [message, setMessage] = useState<string | null>(null);
   const [persisted, setPersisted] = useState<boolean | null>(null);
@@ -153,13 +164,13 @@ export function SyncStatusPage({ session, onLogout }: { session: Session; onLogo
         {state.phase !== 'idle' ? t('syncing') : t('sync_now')}
       </button>
 
-      {rejected.length > 0 && (
+      {attention.length > 0 && (
         <section data-testid="needs-attention">
-          <h2>{t('attention_count', { n: rejected.length })}</h2>
+          <h2>{t('attention_count', { n: attention.length })}</h2>
           <p class="small">{t('rejected_help')}</p>
           <ul class="rejected">
-            {rejected.map(({ e, household }) => (
-              <RejectedItem key={e.seq} e={e} household={household} loc={loc} />
+            {attention.map(({ e, household, editable }) => (
+              <RejectedItem key={e.seq} e={e} household={household} editable={editable} />
             ))}
           </ul>
         </section>

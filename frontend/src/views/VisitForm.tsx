@@ -1,16 +1,16 @@
 import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { db, getMeta, type CatalogItem, type Household, type Outcome, type Person, type SkillLevel } from '../db';
+import { db, getMeta, type CatalogItem, type Household, type Outcome, type OutboxEntry, type Person, type SkillLevel, type VisitIn } from '../db';
 import { isStorageFull } from '../db/schema';
-import { activeCampaign, newId, saveVisit, type NewPerson } from '../db/writes';
-import { label, t, useLocale } from '../i18n';
+import { activeCampaign, FixGone, newId, rejectedVisit, resendRejectedVisit, saveVisit, type NewPerson, type VisitDraft } from '../db/writes';
+import { label, rejectionReason, t, useLocale } from '../i18n';
 import type { MessageKey } from '../i18n/messages';
 import { go } from '../router';
 import { loadMilestones, loadSkills } from '../components/catalog';
 import { invalidMessage, registerOpenForm, takeVisitReturn } from '../components/forms';
 import { toast } from '../components/Toast';
 import { engine } from '../services';
-import { PersonFields, personLabel } from './Household';
+import { PersonFields, personLabel } from './PersonFields';
 import type { LessonsProps } from './Lessons';
 
 interface FormState {
@@ -24,11 +24,24 @@ interface FormState {
 
 const OUTCOMES: Outcome[] = ['met', 'not_home', 'declined', 'moved'];
 const NEXT: Record<string, SkillLevel | null> = { none: 'taught', taught: 'proficient', proficient: null };
-const draftKey = (householdId: string) => `visit:${householdId}`;
+const draftKey = (householdId: string, fixSeq?: number) => (fixSeq ? `visit-fix:${fixSeq}` : `visit:${householdId}`);
 
 function emptyState(): FormState {
   // Consent is never pre-ticked, and no outcome is assumed: a tap on a skill means "met".
   return { outcome: null, consent: false, notes: '', levels: {}, milestones: {}, new_people: [] };
+}
+
+/** The form as the rejected visit left it: what the catalogue no longer knows is left out. */
+function stateFromVisit(d: VisitIn, skills: CatalogItem[], milestones: CatalogItem[]): FormState {
+  const skillIds = new Set(skills.map((s) => s.id));
+  const milestoneIds = new Set(milestones.map((m) => m.id));
+  const levels: FormState['levels'] = {};
+  const reached: FormState['milestones'] = {};
+  for (const p of d.people ?? []) {
+    levels[p.person_id] = Object.fromEntries(Object.entries(p.skills ?? {}).filter(([s]) => skillIds.has(s))) as Record<string, SkillLevel>;
+    reached[p.person_id] = (p.milestones ?? []).filter((m) => milestoneIds.has(m));
+  }
+  return { outcome: d.outcome as Outcome, consent: !!d.consent_given, notes: d.notes ?? '', levels, milestones: reached, new_people: [] };
 }
 
 /** A short name that fits a toggle: the catalogue's own wording stays the group's accessible name. */
@@ -73,7 +86,7 @@ function LazyLessons(props: LessonsProps) {
   return View ? <View {...props} /> : null;
 }
 
-export function VisitForm({ householdId }: { householdId: string }) {
+export function VisitForm({ householdId, fixSeq }: { householdId: string; fixSeq?: number }) {
   useLocale();
   const [household, setHousehold] = useState<Household | undefined>(undefined);
   const [people, setPeople] = useState<Person[] | null>(null);
@@ -84,6 +97,8 @@ export function VisitForm({ householdId }: { householdId: string }) {
   const [saving, setSaving] = useState(false);
   const [consentInfo, setConsentInfo] = useState(false);
   const [lessonsFor, setLessonsFor] = useState<CatalogItem | null>(null);
+  // Correcting a rejected visit: the entry being fixed (null: it was handled meanwhile).
+  const [fixing, setFixing] = useState<OutboxEntry | null | undefined>(undefined);
   const stateRef = useRef<FormState | null>(null);
   const returnTo = useRef(takeVisitReturn());
   stateRef.current = state;
@@ -91,14 +106,17 @@ export function VisitForm({ householdId }: { householdId: string }) {
   useEffect(() => {
     let alive = true;
     void (async () => {
-      const [h, ps, sk, ms, draft] = await Promise.all([
+      const [h, ps, sk, ms, draft, entry] = await Promise.all([
         db.households.get(householdId),
         db.people.where('household_id').equals(householdId).toArray(),
         loadSkills(),
         loadMilestones(),
-        db.drafts.get(draftKey(householdId)),
+        db.drafts.get(draftKey(householdId, fixSeq)),
+        fixSeq ? rejectedVisit(db, fixSeq) : undefined,
       ]);
       if (!alive) return;
+      const fix = entry && (entry.data as VisitIn).household_id === householdId ? entry : null;
+      if (fixSeq) setFixing(fix);
       const live = ps.filter((p) => !p.deleted);
       live.sort((a, b) => collator.compare(a.full_name ?? '', b.full_name ?? ''));
       setHousehold(h);
@@ -108,32 +126,45 @@ export function VisitForm({ householdId }: { householdId: string }) {
       if (draft) {
         setState({ ...emptyState(), ...(draft.value as Partial<FormState>) });
         toast(t('draft_restored'));
-      } else setState(emptyState());
+      } else setState(fix ? stateFromVisit(fix.data as VisitIn, sk, ms) : emptyState());
     })();
     return () => {
       alive = false;
     };
-  }, [householdId]);
+  }, [householdId, fixSeq]);
 
   const saveDraft = async () => {
     if (stateRef.current) {
-      await db.drafts.put({ key: draftKey(householdId), route: location.hash, value: stateRef.current, saved_at: new Date().toISOString() });
+      await db.drafts.put({ key: draftKey(householdId, fixSeq), route: location.hash, value: stateRef.current, saved_at: new Date().toISOString() });
     }
   };
 
   // Keep a draft while the form is open, so an update reload (or a killed tab) loses nothing.
-  useEffect(() => registerOpenForm(saveDraft), [householdId]);
+  useEffect(() => registerOpenForm(saveDraft), [householdId, fixSeq]);
   useEffect(() => {
     if (!state) return;
     const id = setTimeout(() => void saveDraft().catch(() => undefined), 300);
     return () => clearTimeout(id);
   }, [state]);
 
+  if (fixing === null) {
+    return (
+      <main class="page">
+        <p class="notice" data-testid="fix-gone">
+          {t('fix_gone')}
+        </p>
+        <a href="#/sync" class="button">
+          {t('nav_sync')}
+        </a>
+      </main>
+    );
+  }
   if (!state || !people) return <main class="page">{t('loading')}</main>;
   // Ticking consent, a skill or a milestone means someone was met.
   const update = (patch: Partial<FormState>, meeting = false) =>
     setState({ ...state, ...patch, ...(meeting && !state.outcome ? { outcome: 'met' as const } : {}) });
   const showMet = state.outcome === null || state.outcome === 'met';
+  const peopleGone = fixing ? ((fixing.data as VisitIn).people ?? []).filter((p) => !people.some((x) => x.id === p.person_id)).length : 0;
 
   const cycle = (pid: string, skill: string) => {
     const mine = { ...(state.levels[pid] ?? {}) };
@@ -165,25 +196,30 @@ export function VisitForm({ householdId }: { householdId: string }) {
     setError(null);
     // The people taught are those with a skill or a milestone ticked, and everyone quick-added.
     const chosen = [...people!.filter((p) => taughtSomething(p.id)).map((p) => p.id), ...state.new_people.map((p) => p.id)];
+    const draft: VisitDraft = {
+      household_id: householdId,
+      outcome: state.outcome,
+      consent_given: state.consent,
+      notes: state.notes,
+      new_people: state.new_people,
+      people: chosen.map((pid) => ({ person_id: pid, skills: state.levels[pid] ?? {}, milestones: state.milestones[pid] ?? [] })),
+    };
     try {
-      await saveVisit(
-        db,
-        {
-          household_id: householdId,
-          outcome: state.outcome,
-          consent_given: state.consent,
-          notes: state.notes,
-          new_people: state.new_people,
-          people: chosen.map((pid) => ({ person_id: pid, skills: state.levels[pid] ?? {}, milestones: state.milestones[pid] ?? [] })),
-        },
-        { campaign: await activeCampaign(db) },
-      );
+      if (fixSeq) await resendRejectedVisit(db, fixSeq, draft);
+      else await saveVisit(db, draft, { campaign: await activeCampaign(db) });
     } catch (err) {
       setSaving(false);
-      setError(isStorageFull(err) ? t('storage_full') : t('save_failed', { error: String((err as Error)?.message ?? err) }));
+      if (err instanceof FixGone) setError(t('fix_gone'));
+      else setError(isStorageFull(err) ? t('storage_full') : t('save_failed', { error: String((err as Error)?.message ?? err) }));
       return;
     }
-    await db.drafts.delete(draftKey(householdId)).catch(() => undefined);
+    await db.drafts.delete(draftKey(householdId, fixSeq)).catch(() => undefined);
+    if (fixSeq) {
+      toast(t('resent'));
+      void engine.sync(false);
+      go({ name: 'sync' }, true);
+      return;
+    }
     // Ask the browser to keep our data once there is something worth keeping.
     if ((await getMeta<number>(db, 'visits_saved')) === 1) void navigator.storage?.persist?.();
     toast(t('saved'));
@@ -254,6 +290,19 @@ export function VisitForm({ householdId }: { householdId: string }) {
           {household?.head_name || t('household')}
           {household?.address && <span class="muted"> · {household.address}</span>}
         </h1>
+        {fixing && (
+          <div class="notice bad small fix-notice" role="alert" data-testid="fix-notice">
+            <strong>{t('fix_visit_title')}:</strong> {rejectionReason(fixing.error)}
+            <br />
+            {t('fix_visit_help')}
+            {peopleGone > 0 && (
+              <>
+                <br />
+                {t('fix_people_gone', { n: peopleGone })}
+              </>
+            )}
+          </div>
+        )}
         <div class="outcomes" role="group" aria-label={t('outcome')}>
           {OUTCOMES.map((o) => (
             <button type="button" key={o} class="outcome" aria-pressed={state.outcome === o} onClick={() => update({ outcome: o })}>
@@ -326,8 +375,9 @@ export function VisitForm({ householdId }: { householdId: string }) {
           <button
             type="button"
             onClick={async () => {
-              await db.drafts.delete(draftKey(householdId)).catch(() => undefined);
-              go(returnTo.current === 'walk' ? { name: 'walk' } : { name: 'household', id: householdId }, true);
+              await db.drafts.delete(draftKey(householdId, fixSeq)).catch(() => undefined);
+              if (fixSeq) go({ name: 'sync' }, true);
+              else go(returnTo.current === 'walk' ? { name: 'walk' } : { name: 'household', id: householdId }, true);
             }}
           >
             {t('cancel')}

@@ -1,5 +1,6 @@
 import { Component } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
+import { addressKey } from '../db/address';
 import { db, fold, getMeta, type Household, type HouseholdStatus } from '../db';
 import { useLive } from '../db/live';
 import { bucket, type Bucket } from '../db/status';
@@ -19,14 +20,6 @@ interface Row {
   hamlet: string;
   group: number;
   house: number;
-}
-
-/** "Tổ 3, số 12, …" → tổ 3, house 12; a missing part sorts last. */
-export function addressKey(address: string): { group: number; house: number } {
-  const f = fold(address);
-  const group = /\bto(?: dan pho)?\s*(\d+)/.exec(f);
-  const house = /\b(?:so|sn)\s*(\d+)/.exec(f) ?? /^(\d+)/.exec(f);
-  return { group: group ? Number(group[1]) : Number.MAX_SAFE_INTEGER, house: house ? Number(house[1]) : Number.MAX_SAFE_INTEGER };
 }
 
 async function loadRows(): Promise<{ rows: Row[]; hamlets: { id: number; name: string }[] }> {

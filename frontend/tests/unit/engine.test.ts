@@ -90,7 +90,7 @@ describe('sync loop', () => {
     server.reject.add(ids[1]);
     await e.sync(true);
     expect([...server.applied.values()]).toEqual([ids[0], ids[2]]);
-    expect(await counts(db)).toEqual({ pending: 0, rejected: 1 });
+    expect(await counts(db)).toEqual({ pending: 0, rejected: 1, resending: 0 });
     const kept = await db.outbox.toArray();
     expect(kept[0]).toMatchObject({ id: ids[1], state: 'rejected', error: { code: 'outside_your_area' } });
     // The next run does not resend it.
@@ -249,7 +249,7 @@ describe('pull', () => {
     await applyPage(db, server.pages[0]);
     server.push = push;
     expect((await db.households.toArray()).map((h) => h.id).sort()).toEqual([mine, 'new'].sort());
-    expect(await counts(db)).toEqual({ pending: 1, rejected: 0 });
+    expect(await counts(db)).toEqual({ pending: 1, rejected: 0, resending: 0 });
   });
 
   it('starts over with a reset when the server refuses the cursor (invalid_cursor)', async () => {

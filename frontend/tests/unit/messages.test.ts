@@ -1,4 +1,6 @@
 process.env.TZ = 'Asia/Ho_Chi_Minh';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGES as APP } from '../../src/i18n/messages';
 import { MESSAGES as DASHBOARD } from '../../src/dashboard/messages';
@@ -29,6 +31,27 @@ describe('the message catalogue speaks with one voice (GLOSSARY.md)', () => {
     expect(misplaced.test('Huỷ')).toBe(true);
     expect(misplaced.test('xoá')).toBe(true);
     expect(misplaced.test('toán')).toBe(false);
+  });
+
+  it('holds every screen to the same rules, dashboard and administration included (not only this catalogue)', () => {
+    const root = join(__dirname, '../../src');
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name);
+        return statSync(path).isDirectory() ? files(path) : /\.tsx?$/.test(name) ? [path] : [];
+      });
+    // The generated API types quote the server's docstrings, which show the old forms that search accepts.
+    const sources = files(root).filter((f) => !f.endsWith('schema.d.ts'));
+    expect(sources.length).toBeGreaterThan(40);
+    const misplaced = /(?<!q)(o[áàảãạ]|o[éèẻẽẹ]|u[ýỳỷỹỵ])(?!\p{L})/iu;
+    const terms = [/Đã phủ/i, /Không có nhà/i, /Huỷ/];
+    const found = sources.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => [`${relative(root, f)}:${i + 1}`, line] as const)
+        .filter(([, line]) => misplaced.test(line) || terms.some((re) => re.test(line))),
+    );
+    expect(found).toEqual([]);
   });
 
   it('has every message in Vietnamese and English', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getMeta } from '../../src/db/schema';
-import { fixRejectedHousehold, saveHousehold, saveVisit } from '../../src/db/writes';
+import { FixGone, fixRejectedHousehold, resendRejectedVisit, saveHousehold, savePerson, saveVisit } from '../../src/db/writes';
 import {
   applyResults,
   counts,
@@ -9,6 +9,7 @@ import {
   exportOutbox,
   getClientId,
   newClientId,
+  needsAttention,
   pendingBatch,
   requeue,
 } from '../../src/sync/outbox';
@@ -63,7 +64,7 @@ describe('outbox', () => {
       { seq: a.seq, id: a.id, status: 'rejected', code: 'outside_your_area', message: 'Ngoài địa bàn', message_en: 'Outside' },
       { seq: b.seq, id: b.id, status: 'applied' },
     ]);
-    expect(await counts(db)).toEqual({ pending: 0, rejected: 1 });
+    expect(await counts(db)).toEqual({ pending: 0, rejected: 1, resending: 0 });
     expect(await pendingBatch(db)).toEqual([]);
     const kept = await db.outbox.get(a.seq);
     expect(kept?.error).toEqual({ code: 'outside_your_area', message: 'Ngoài địa bàn', message_en: 'Outside' });
@@ -72,6 +73,9 @@ describe('outbox', () => {
     const again = await requeue(db, a.seq);
     expect(again).toBe(3);
     expect((await pendingBatch(db)).map((e) => [e.seq, e.id])).toEqual([[3, a.id]]);
+    // Still listed under "Cần xử lý", as resent, until the server applies it.
+    expect(await counts(db)).toEqual({ pending: 1, rejected: 0, resending: 1 });
+    expect((await needsAttention(db)).map((e) => [e.seq, e.state, e.fixes?.error?.code])).toEqual([[3, 'pending', 'outside_your_area']]);
     await discard(db, 3);
     expect(await db.outbox.count()).toBe(1);
     await applyResults(db, [{ seq: 3, id: a.id, status: 'rejected', code: 'x' }]);
@@ -87,6 +91,64 @@ describe('outbox', () => {
     const entries = await db.outbox.toArray();
     expect(entries.map((e) => [e.seq, e.state, (e.data as { hamlet_id: number }).hamlet_id])).toEqual([[2, 'pending', 7]]);
     expect((await db.households.get(h.id))?.search).toBe('nguyen van a so 3');
+    expect((await needsAttention(db)).map((e) => e.seq)).toEqual([2]);
+    await applyResults(db, [{ seq: 2, id: h.id, status: 'applied' }]);
+    expect(await needsAttention(db)).toEqual([]);
+  });
+
+  it('resends a corrected visit as a new visit with a new seq, listed under "Cần xử lý" until applied', async () => {
+    const db = freshDb();
+    const h = await saveHousehold(db, householdData(crypto.randomUUID()));
+    const [kept, gone] = [crypto.randomUUID(), crypto.randomUUID()];
+    for (const id of [kept, gone]) await savePerson(db, { id, household_id: h.id, full_name: null, birth_year: null, sex: null, deleted: false });
+    await applyResults(db, [1, 2, 3].map((seq) => ({ seq, id: seq === 1 ? h.id : seq === 2 ? kept : gone, status: 'applied' as const })));
+    const visit = await saveVisit(
+      db,
+      {
+        household_id: h.id,
+        outcome: 'met',
+        consent_given: true,
+        notes: 'Hẹn chiều thứ Bảy',
+        new_people: [],
+        people: [
+          { person_id: kept, skills: { online_payment: 'taught' }, milestones: [] },
+          { person_id: gone, skills: { online_safety: 'taught' }, milestones: [] },
+        ],
+      },
+      { campaign: null, now: new Date('2024-10-02T09:30:00+07:00') },
+    );
+    const rejected = { code: 'person_not_in_household', message: 'Người được ghi không thuộc hộ này.', message_en: 'Not a member' };
+    await applyResults(db, [{ seq: 4, id: visit.id, status: 'rejected', ...rejected }]);
+    const before = await db.statuses.get(`${h.id}:0`);
+
+    const fixed = await resendRejectedVisit(db, 4, {
+      household_id: h.id,
+      outcome: 'met',
+      consent_given: true,
+      notes: 'Hẹn chiều thứ Bảy',
+      new_people: [],
+      people: [{ person_id: kept, skills: { online_payment: 'proficient' }, milestones: [] }],
+    });
+    // Never the rejected id or seq with new content: a new visit, keeping the original time.
+    expect(fixed.id).not.toBe(visit.id);
+    const entries = await db.outbox.toArray();
+    expect(entries.map((e) => [e.seq, e.id, e.state])).toEqual([[5, fixed.id, 'pending']]);
+    expect(entries[0].data).toMatchObject({ visited_at: visit.visited_at, notes: 'Hẹn chiều thứ Bảy', people: [{ person_id: kept }] });
+    expect(entries[0].fixes).toEqual({ seq: 4, error: rejected });
+    expect((await db.visits.toArray()).map((v) => v.id)).toEqual([fixed.id]);
+    expect((await db.statuses.get(`${h.id}:0`))?.visits).toBe(before?.visits);
+    expect(await counts(db)).toEqual({ pending: 1, rejected: 0, resending: 1 });
+    // The rejected entry is spent: it cannot be fixed twice.
+    await expect(resendRejectedVisit(db, 4, { household_id: h.id, outcome: 'not_home', consent_given: false, notes: '', new_people: [], people: [] })).rejects.toBeInstanceOf(FixGone);
+
+    // Refused again: one item, with the new reason; applied: it leaves "Cần xử lý".
+    await applyResults(db, [{ seq: 5, id: fixed.id, status: 'rejected', code: 'x', message: 'y', message_en: 'z' }]);
+    expect(await counts(db)).toEqual({ pending: 0, rejected: 1, resending: 0 });
+    const again = await resendRejectedVisit(db, 5, { household_id: h.id, outcome: 'not_home', consent_given: false, notes: 'Vắng', new_people: [], people: [] });
+    await applyResults(db, [{ seq: 6, id: again.id, status: 'applied' }]);
+    expect(await needsAttention(db)).toEqual([]);
+    expect(await counts(db)).toEqual({ pending: 0, rejected: 0, resending: 0 });
+    expect((await db.visits.get(again.id))?.local).toBe(false);
   });
 
   it('exports unsynced mutations in the push format', async () => {

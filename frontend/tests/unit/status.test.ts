@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { addressKey } from '../../src/db/address';
 import { bucket } from '../../src/db/status';
 import type { HouseholdStatus } from '../../src/db/types';
 
@@ -40,5 +41,16 @@ describe('walk-list filters', () => {
 
   it('a household that moved away is in none of them', () => {
     expect(bucket(status({ last_outcome: 'moved', visited: false }))).toBe('moved');
+  });
+});
+
+describe('walk-list order', () => {
+  it('sorts by tổ, then house number, numerically, whatever the accents; an address without them goes last', () => {
+    const addresses = ['Số 3, ấp Mới', 'Tổ 10, số 1', 'to 2, so 10', 'Tổ 2, Số 9, đường 30/4', 'Tổ dân phố 1, SN 4', 'ấp Mới', '12 Trần Phú, tổ 1'];
+    const sorted = [...addresses].sort((a, b) => {
+      const [x, y] = [addressKey(a), addressKey(b)];
+      return x.group - y.group || x.house - y.house;
+    });
+    expect(sorted).toEqual(['Tổ dân phố 1, SN 4', '12 Trần Phú, tổ 1', 'Tổ 2, Số 9, đường 30/4', 'to 2, so 10', 'Tổ 10, số 1', 'Số 3, ấp Mới', 'ấp Mới']);
   });
 });
