@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
+from app.privacy import audit
 from app.reports import service
 from app.reports.schemas import REASON_PATTERN, CoverageOut, ProgressOut, ToVisitOut
 from app.routing import OneHopRoute
@@ -63,7 +64,7 @@ def to_visit(
     campaign_id: CampaignQuery = 0,
     reason: ReasonQuery = None,
 ) -> object:
-    return service.to_visit(
+    listing = service.to_visit(
         session,
         scope=scope,
         unit_id=unit_id,
@@ -72,6 +73,9 @@ def to_visit(
         limit=page.limit,
         offset=page.offset,
     )
+    # Named personal data: every page an official reads is in the audit log (app/privacy/).
+    audit.log_named_read(session, scope=scope, kind="to_visit", unit_id=listing.unit.id, rows=len(listing.items))
+    return listing
 
 
 def _export(
