@@ -2,8 +2,8 @@ import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { db, getMeta, type CatalogItem, type Household, type Outcome, type Person, type SkillLevel } from '../db';
 import { isStorageFull } from '../db/schema';
-import { activeCampaign, newId, saveVisit, type NewPerson } from '../db/writes';
-import { label, t, useLocale } from '../i18n';
+import { activeCampaign, newId, saveVisit, type NewPerson, type Notice } from '../db/writes';
+import { label, locale, t, useLocale } from '../i18n';
 import type { MessageKey } from '../i18n/messages';
 import { go } from '../router';
 import { loadMilestones, loadSkills } from '../components/catalog';
@@ -83,6 +83,7 @@ export function VisitForm({ householdId }: { householdId: string }) {
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [consentInfo, setConsentInfo] = useState(false);
+  const [notice, setNotice] = useState<Notice | undefined>(undefined);
   const [lessonsFor, setLessonsFor] = useState<CatalogItem | null>(null);
   const stateRef = useRef<FormState | null>(null);
   const returnTo = useRef(takeVisitReturn());
@@ -99,6 +100,7 @@ export function VisitForm({ householdId }: { householdId: string }) {
         db.drafts.get(draftKey(householdId)),
       ]);
       if (!alive) return;
+      setNotice(await getMeta<Notice>(db, 'notice'));
       const live = ps.filter((p) => !p.deleted);
       live.sort((a, b) => collator.compare(a.full_name ?? '', b.full_name ?? ''));
       setHousehold(h);
@@ -273,7 +275,11 @@ export function VisitForm({ householdId }: { householdId: string }) {
                 <span aria-hidden="true">ⓘ</span>
               </button>
             </div>
-            {consentInfo && <p class="small notice consent-notice">{t('consent_notice')}</p>}
+            {consentInfo && (
+              <p class="small notice consent-notice" data-testid="consent-notice">
+                {notice ? (locale() === 'vi' ? notice.text_vi : notice.text_en) : t('consent_notice_missing')}
+              </p>
+            )}
 
             {people.map((p, i) => personBlock(p.id, personLabel(p), i, false))}
             {state.new_people.map((np, i) => (
