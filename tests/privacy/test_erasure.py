@@ -75,6 +75,14 @@ def test_erasure_leaves_no_trace_keeps_every_figure_and_phones_drop_the_househol
     assert r.json()["people"] == 1 and r.json()["visits"] == 1
 
     assert find_everywhere(session, terms) == []
+    shown = client.get(f"/api/v1/households/{hid}", headers=official).json()
+    assert (shown["head_name"], shown["erased"], [p["full_name"] for p in shown["people"]]) == (
+        "Hộ đã xóa dữ liệu",
+        True,
+        [None],
+    )
+    searched = client.get("/api/v1/households", params={"q": "bui thi xoan"}, headers=official).json()
+    assert searched["total"] == 0
     assert {t for _, _, t in find_everywhere(session, [OTHER_NAME, "Tạ Văn Nguyện", "Ghi chú khác"])} == {
         OTHER_NAME,
         "Tạ Văn Nguyện",

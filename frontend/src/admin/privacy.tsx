@@ -96,6 +96,7 @@ function HouseholdPanel({ id, canErase, onChanged }: { id: string; canErase: boo
   const detail = useGet<HouseholdDetail>(`/households/${id}`);
   const [run, line, busy] = useAction();
   const [erasing, setErasing] = useState(false);
+  const [erased, setErased] = useState<Erasure | null>(null);
 
   const download = (format: 'json' | 'xlsx') =>
     run(async () => {
@@ -150,11 +151,17 @@ function HouseholdPanel({ id, canErase, onChanged }: { id: string; canErase: boo
                 )}
               </div>
               {line}
+              {erased && (
+                <p class="notice" role="status" data-testid="erase-done">
+                  {a('erase_done', { people: num(erased.people), visits: num(erased.visits) })}
+                </p>
+              )}
               {erasing && (
                 <EraseForm
                   id={id}
                   onCancel={() => setErasing(false)}
-                  onDone={() => {
+                  onDone={(result) => {
+                    setErased(result);
                     setErasing(false);
                     detail.reload();
                     onChanged();
@@ -169,20 +176,12 @@ function HouseholdPanel({ id, canErase, onChanged }: { id: string; canErase: boo
   );
 }
 
-function EraseForm({ id, onCancel, onDone }: { id: string; onCancel: () => void; onDone: () => void }) {
+function EraseForm({ id, onCancel, onDone }: { id: string; onCancel: () => void; onDone: (result: Erasure) => void }) {
   const [reason, setReason] = useState('');
   const [word, setWord] = useState('');
   const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<Erasure | null>(null);
   const [busy, setBusy] = useState(false);
   const ready = reason.trim().length >= 3 && word.trim().toUpperCase() === 'XÓA';
-  if (done) {
-    return (
-      <p class="notice" role="status" data-testid="erase-done">
-        {a('erase_done', { people: num(done.people), visits: num(done.visits) })}
-      </p>
-    );
-  }
   return (
     <form
       class="card"
@@ -193,8 +192,7 @@ function EraseForm({ id, onCancel, onDone }: { id: string; onCancel: () => void;
         setBusy(true);
         setError(null);
         try {
-          setDone(await api.send<Erasure>('POST', `/households/${id}/erase`, { reason: reason.trim() }));
-          onDone();
+          onDone(await api.send<Erasure>('POST', `/households/${id}/erase`, { reason: reason.trim() }));
         } catch (err) {
           setError(err);
         } finally {
