@@ -254,6 +254,23 @@ const MESSAGES = {
   cat_consent: ['Thay đổi đồng ý', 'Consent change'],
   cat_password_reset: ['Đặt lại mật khẩu', 'Password reset'],
   cat_user_change: ['Thay đổi tài khoản', 'Account change'],
+  akind_coverage: ['Báo cáo độ phủ', 'Coverage report'],
+  akind_progress: ['Báo cáo tiến độ', 'Progress report'],
+  akind_to_visit: ['Danh sách hộ cần thăm', 'Households to visit'],
+  akind_households: ['Danh sách hộ gia đình', 'Household list'],
+  akind_household: ['Chi tiết hộ gia đình', 'Household detail'],
+  akind_household_data: ['Toàn bộ dữ liệu của hộ', "All of a household's data"],
+  akind_audit: ['Nhật ký truy cập', 'Audit log'],
+  akind_erase: ['Theo yêu cầu', 'On request'],
+  akind_retention: ['Hết thời hạn lưu trữ', 'Retention period over'],
+  akind_withdrawn: ['Rút đồng ý', 'Consent withdrawn'],
+  akind_given: ['Đồng ý', 'Consent given'],
+  akind_create: ['Tạo tài khoản', 'Account created'],
+  akind_update: ['Sửa tài khoản', 'Account edited'],
+  akind_area: ['Giao địa bàn', 'Area assigned'],
+  akind_deactivate: ['Vô hiệu hóa', 'Deactivated'],
+  akind_activate: ['Kích hoạt lại', 'Reactivated'],
+  akind_reset: ['Đặt lại mật khẩu', 'Password reset'],
 } as const;
 
 export type AdminKey = keyof typeof MESSAGES;

@@ -8,6 +8,8 @@ import { a, day, num, parseDay, type AdminKey } from './messages';
 import type { AuditPage, AuditRow, Erasure, HouseholdDetail, HouseholdPage, HouseholdRow, Unit } from './types';
 
 const PAGE = 50;
+// The kinds the server writes (app/privacy/audit.py KIND_VI); an unknown one is shown as it is.
+const KINDS = new Set(['coverage', 'progress', 'to_visit', 'households', 'household', 'household_data', 'audit', 'erase', 'retention', 'withdrawn', 'given', 'create', 'update', 'area', 'deactivate', 'activate', 'reset']);
 const CATEGORIES = ['export', 'named_read', 'erasure', 'access_request', 'consent', 'password_reset', 'user_change'] as const;
 
 function consentLabel(h: HouseholdRow): string {
@@ -343,7 +345,8 @@ function when(iso: string): string {
 function AuditLine({ e }: { e: AuditRow }) {
   const who = e.user ? `${e.user.full_name} (${roleLabel(e.user.role)})` : a('audit_cli');
   const target = e.target_user ? ` → ${e.target_user.full_name}` : '';
-  const what = [e.kind, e.file_format].filter(Boolean).join(' · ');
+  const kind = KINDS.has(e.kind) ? a(`akind_${e.kind}` as AdminKey) : e.kind;
+  const what = [kind, e.file_format].filter(Boolean).join(' · ');
   return (
     <tr>
       <td>{when(e.created_at)}</td>
