@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
+from app.auth.security import create_token, hash_password
 from app.db import metadata
-from app.models import AuditEntry
-from tests.factories import Tree, login, make_campaign, make_team, make_tree, make_user
+from app.models import AdminUnit, AuditEntry, User, VolunteerArea
+from tests.factories import PASSWORD, Tree, make_campaign, make_team, make_tree, next_phone
 from tests.sync.helpers import household, new_client_id, numbered, person, push, statuses, visit
 
 ROLES = ("volunteer", "team_leader", "commune_official", "district_official", "province_official", "admin")
@@ -27,22 +28,54 @@ class World:
     campaign_id: int
 
 
+_HASH: list[str] = []
+
+
+def _user(
+    session: Session,
+    role: str,
+    *,
+    unit: AdminUnit | None = None,
+    hamlets: list[AdminUnit] = (),
+    name: str = "Nguyễn Văn An",
+) -> User:  # type: ignore[assignment]
+    """An account with one shared password hash: these tests are about reads, not about logging in."""
+    if not _HASH:
+        _HASH.append(hash_password(PASSWORD))
+    user = User(
+        phone=f"+84{next_phone()[1:]}",
+        full_name=name,
+        password_hash=_HASH[0],
+        role=role,
+        unit_id=unit.id if unit else None,
+    )
+    session.add(user)
+    session.flush()
+    for hamlet in hamlets:
+        session.add(VolunteerArea(user_id=user.id, hamlet_id=hamlet.id))
+    return user
+
+
+def bearer(user: User) -> dict[str, str]:
+    return {"Authorization": f"Bearer {create_token(user.id or 0, 'access', user.credential_version)}"}
+
+
 def make_world(client: TestClient, session: Session) -> World:
     tree = make_tree(session)
     campaign = make_campaign(session, unit=tree.province)
     users = {
-        "volunteer": make_user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet], name="Lý Thị Hoa"),
-        "teammate": make_user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet], name="Mạc Văn Sơn"),
-        "team_leader": make_user(session, "team_leader", unit=tree.commune, hamlets=[tree.hamlet], name="Hà Văn Tổ"),
-        "commune_official": make_user(session, "commune_official", unit=tree.commune),
-        "other_commune_official": make_user(session, "commune_official", unit=tree.other_commune),
-        "district_official": make_user(session, "district_official", unit=tree.district),
-        "province_official": make_user(session, "province_official", unit=tree.province),
-        "admin": make_user(session, "admin"),
+        "volunteer": _user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet], name="Lý Thị Hoa"),
+        "teammate": _user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet], name="Mạc Văn Sơn"),
+        "team_leader": _user(session, "team_leader", unit=tree.commune, hamlets=[tree.hamlet], name="Hà Văn Tổ"),
+        "commune_official": _user(session, "commune_official", unit=tree.commune),
+        "other_commune_official": _user(session, "commune_official", unit=tree.other_commune),
+        "district_official": _user(session, "district_official", unit=tree.district),
+        "province_official": _user(session, "province_official", unit=tree.province),
+        "admin": _user(session, "admin"),
     }
     make_team(session, unit=tree.hamlet, leader=users["team_leader"], members=[users["volunteer"], users["teammate"]])
     session.commit()
-    headers = {name: login(client, u.phone) for name, u in users.items()}
+    headers = {name: bearer(u) for name, u in users.items()}
     return World(tree, users, headers, campaign.id or 0)
 
 
