@@ -183,7 +183,9 @@ function EraseForm({ id, onCancel, onDone }: { id: string; onCancel: () => void;
   const [word, setWord] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const ready = reason.trim().length >= 3 && word.trim().toUpperCase() === 'XÓA';
+  // "XÓA", also typed without its tone mark ("xoa"), as on a keyboard without Vietnamese input.
+  const confirmed = word.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toUpperCase() === 'XOA';
+  const ready = reason.trim().length >= 3 && confirmed;
   return (
     <form
       class="card"
