@@ -22,6 +22,8 @@ export function HouseholdsSection({ commune, canErase }: { commune: Unit; canEra
   const [query, setQuery] = useState('');
   const [offset, setOffset] = useState(0);
   const [open, setOpen] = useState<string | null>(null);
+  // Shown above the list: an erased household leaves a search by its name, and its panel with it.
+  const [done, setDone] = useState<string | null>(null);
   const params = new URLSearchParams({ unit_id: String(commune.id), limit: String(PAGE), offset: String(offset) });
   if (query) params.set('q', query);
   const page = useGet<HouseholdPage>(`/households?${params}`);
@@ -43,6 +45,11 @@ export function HouseholdsSection({ commune, canErase }: { commune: Unit; canEra
           {a('search')}
         </button>
       </form>
+      {done && (
+        <p class="notice" role="status" data-testid="erase-done">
+          {done}
+        </p>
+      )}
       <Busy data={page.data} error={page.error} retry={page.reload}>
         {() => {
           const p = page.data!;
@@ -62,7 +69,8 @@ export function HouseholdsSection({ commune, canErase }: { commune: Unit; canEra
                       <HouseholdPanel
                         id={h.id}
                         canErase={canErase}
-                        onChanged={() => {
+                        onChanged={(message) => {
+                          setDone(message ?? null);
                           page.reload();
                         }}
                       />
@@ -94,11 +102,10 @@ function Pager({ offset, total, onMove }: { offset: number; total: number; onMov
   );
 }
 
-function HouseholdPanel({ id, canErase, onChanged }: { id: string; canErase: boolean; onChanged: () => void }) {
+function HouseholdPanel({ id, canErase, onChanged }: { id: string; canErase: boolean; onChanged: (message?: string) => void }) {
   const detail = useGet<HouseholdDetail>(`/households/${id}`);
   const [run, line, busy] = useAction();
   const [erasing, setErasing] = useState(false);
-  const [erased, setErased] = useState<Erasure | null>(null);
 
   const download = (format: 'json' | 'xlsx') =>
     run(async () => {
@@ -153,20 +160,14 @@ function HouseholdPanel({ id, canErase, onChanged }: { id: string; canErase: boo
                 )}
               </div>
               {line}
-              {erased && (
-                <p class="notice" role="status" data-testid="erase-done">
-                  {a('erase_done', { people: num(erased.people), visits: num(erased.visits) })}
-                </p>
-              )}
               {erasing && (
                 <EraseForm
                   id={id}
                   onCancel={() => setErasing(false)}
                   onDone={(result) => {
-                    setErased(result);
                     setErasing(false);
                     detail.reload();
-                    onChanged();
+                    onChanged(a('erase_done', { people: num(result.people), visits: num(result.visits) }));
                   }}
                 />
               )}
