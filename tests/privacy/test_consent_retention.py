@@ -15,7 +15,7 @@ from app.models.base import utcnow
 from app.privacy import retention
 from app.privacy.notice import CURRENT_VERSION, NOTICES
 from tests.privacy.helpers import add_household, audit_rows, figures, find_everywhere, make_world
-from tests.sync.helpers import apply, household, new_client_id, numbered, pull_all, push, statuses
+from tests.sync.helpers import apply, household, new_client_id, numbered, pull_all, push, statuses, visit
 
 NAME = "Kha Thị Mận"
 PERSON = "Kha Văn Đào"
@@ -142,3 +142,28 @@ def test_retention_dry_run_counts_and_apply_anonymises_only_what_is_past(client:
     assert [p.full_name for p in people] == [None] and len(people) == 1
     assert {(e.kind, e.user_id) for e in audit_rows(session, "erasure")} == {("retention", None)}
     assert retention.plan(session, months=24, today=today + timedelta(days=1)).household_ids == []
+
+
+def test_an_imported_household_comes_from_the_commune_list_with_consent_unknown_until_a_visit(
+    client: TestClient, session: Session
+) -> None:
+    world = make_world(client, session)
+    official = world.headers["commune_official"]
+    content = "Thôn/ấp,Địa chỉ,Họ tên chủ hộ\nKhu vực 1,Số 70,Hộ Nhập Danh Sách\n".encode()
+    files = {"file": ("ho.csv", content, "application/octet-stream")}
+    preview = client.post("/api/v1/households/import/preview", files=files, headers=official).json()
+    r = client.post(
+        "/api/v1/households/import/commit",
+        files=files,
+        data={"rows": "new", "token": preview["token"]},
+        headers=official,
+    )
+    assert r.status_code == 200, r.text
+    [listed] = client.get("/api/v1/households", params={"q": "nhap danh sach"}, headers=official).json()["items"]
+    assert (listed["source"], listed["consent"]) == ("import", "unknown")
+    visited = visit(listed["id"], [], outcome="met", consent_given=True, consent_notice_version=CURRENT_VERSION)
+    assert statuses(push(client, world.headers["volunteer"], new_client_id(), numbered([visited]))) == ["applied"]
+    data = client.get(f"/api/v1/households/{listed['id']}/export", headers=official).json()
+    assert data["household"]["source"] == "import"
+    assert data["household"]["consent"]["state"] == "given"
+    assert data["household"]["consent"]["notice_version"] == CURRENT_VERSION
