@@ -1,4 +1,5 @@
-"""tungnha: serve | migrate | seed-demo | import-units | import-households | import-outbox | create-user."""
+"""tungnha: serve | migrate | seed-demo | import-units | import-households | import-outbox | create-user |
+retention apply."""
 
 from pathlib import Path
 
@@ -239,6 +240,40 @@ def import_outbox(file: Path) -> None:
     for r in results:
         if r.status in ("rejected", "retry"):
             typer.echo(f"  seq {r.seq} {r.id}: {r.status} {r.code or ''} {r.message_en or ''}".rstrip())
+
+
+retention = typer.Typer(help="Thời hạn lưu trữ dữ liệu cá nhân (personal data retention).", no_args_is_help=True)
+app.add_typer(retention, name="retention")
+
+
+@retention.command("apply")
+def retention_apply(
+    dry_run: bool = typer.Option(False, "--dry-run", help="only count what would be anonymised"),
+    months: int = typer.Option(0, min=0, help="override RETENTION_MONTHS (0: the setting)"),
+) -> None:
+    """Anonymise the households whose data is past retention (the erasure machinery; counts stay)."""
+    from datetime import datetime
+
+    from app.campaigns.service import VIETNAM
+    from app.config import get_settings
+    from app.db import session_scope
+    from app.privacy import retention as service
+
+    months = months or get_settings().retention_months
+    today = datetime.now(VIETNAM).date()
+    with session_scope() as session:
+        if dry_run:
+            found = service.plan(session, months=months, today=today)
+        else:
+            found = service.apply(session, months=months, today=today)
+    verb = "Sẽ ẩn danh (would anonymise)" if dry_run else "Đã ẩn danh (anonymised)"
+    typer.echo(f"Mốc (cut-off): {found.cutoff:%d/%m/%Y} — {months} tháng sau khi chiến dịch kết thúc")
+    typer.echo(
+        f"{verb}: {len(found.household_ids)} hộ (households), {found.people} người (people), "
+        f"{found.visits} lượt thăm giữ số liệu (visits kept as counts)"
+    )
+    for commune, n in sorted(found.by_commune.items()):
+        typer.echo(f"  {commune}: {n}")
 
 
 def main() -> None:

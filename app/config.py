@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = 30_000
     idle_in_transaction_timeout_ms: int = 15_000
     sqlite_busy_timeout_ms: int = 10_000
+    # Personal data (app/privacy/retention.py): months after the last campaign of a hamlet ends before its
+    # households' names, addresses, phones and notes are anonymised by `tungnha retention apply`.
+    retention_months: int = 24
     frontend_dist: str = str(Path(__file__).resolve().parent.parent / "frontend" / "dist")
 
 

@@ -26,6 +26,7 @@ from app.households.import_router import router as household_import_router
 from app.households.importer import MAX_UPLOAD_BYTES
 from app.households.router import router as households_router
 from app.http_edge import ERROR_RESPONSES, SecurityHeaders
+from app.privacy.router import router as privacy_router
 from app.reports.router import router as reports_router
 from app.routing import OneHopRoute
 from app.skills.router import router as skills_router
@@ -153,6 +154,7 @@ def api_router() -> APIRouter:
     api.include_router(campaigns_router)
     api.include_router(skills_router)
     api.include_router(household_import_router)
+    api.include_router(privacy_router)
     return api
 
 

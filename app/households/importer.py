@@ -801,6 +801,7 @@ def insert_rows(session: Session, *, actor_id: int | None, commune: AdminUnit, r
                 # The head, recorded as a person when the list gives a birth year, is a member.
                 "member_count": max(r.member_count, 1) if r.birth_year else r.member_count,
                 "note": r.note,
+                "source": "import",
                 "latitude": None,
                 "longitude": None,
                 "created_by_id": actor_id,

@@ -16,6 +16,8 @@ from app.households.schemas import (
     PersonOut,
 )
 from app.models import Household, HouseholdStatus, Visit
+from app.privacy import audit
+from app.privacy import service as privacy
 from app.routing import OneHopRoute
 from app.schemas_common import MAX_ID, IdQuery, PlainText
 
@@ -25,6 +27,11 @@ router = APIRouter(tags=["households"], route_class=OneHopRoute)
 def household_out(household: Household, status: HouseholdStatus | None, threshold: int = 1) -> dict[str, Any]:
     out: dict[str, Any] = household.model_dump()
     out["deleted"] = household.deleted_at is not None
+    out["erased"] = household.erased_at is not None
+    label = privacy.hidden(household)
+    if label is not None:
+        # Withdrawn or erased: listed and counted, never named or located.
+        out.update(head_name=label, address="", phone=None, note="", latitude=None, longitude=None)
     if status is not None:
         covered = status.covered_2_on if threshold == 2 else status.covered_1_on
         out["status"] = {
@@ -59,6 +66,7 @@ def list_households(
         limit=page.limit,
         offset=page.offset,
     )
+    audit.log_named_read(session, scope=scope, kind="households", unit_id=unit_id, rows=len(items))
     return {
         "items": [household_out(h, s) for h, s in items],
         "total": total,
@@ -74,9 +82,14 @@ def get_household(household_id: uuid.UUID, session: SessionDep, scope: ScopeDep)
     visits = session.exec(
         select(Visit).where(Visit.household_id == household.id).order_by(col(Visit.received_at).desc()).limit(100)
     ).all()
+    people = service.people_of(session, household.id)
+    if privacy.hidden(household) is not None:
+        people = [{**p, "full_name": None} for p in people]
+    audit.log_named_read(session, scope=scope, kind="household", unit_id=household.hamlet_id, rows=1 + len(people))
     return {
         **household_out(household, status),
-        "people": service.people_of(session, household.id),
+        "consent": privacy.consent_state(session, household)["state"],
+        "people": people,
         "visits": [v.model_dump() for v in visits],
     }
 

@@ -114,6 +114,9 @@ class HouseholdOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted: bool
+    source: str = "door"  # import (a commune list) | door (added at the door)
+    consent: str = "unknown"  # unknown | given | withdrawn
+    erased: bool = False  # personal data erased: no name, address, phone or note; counts stay
     status: HouseholdStatusOut | None = None
 
 

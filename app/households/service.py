@@ -61,6 +61,19 @@ class HouseholdDeleted(AppError):
     message_en = "This household has been deleted."
 
 
+class HouseholdErased(AppError):
+    """Its personal data was erased (app/privacy/): nothing may write names back onto it."""
+
+    status_code = 409
+    code = "household_erased"
+    message_vi = "Dữ liệu cá nhân của hộ này đã được xóa theo yêu cầu; không ghi thêm thông tin vào hộ này."
+    message_en = "This household's personal data was erased on request; nothing more is recorded for it."
+
+
+# Fields a phone cannot write onto a household that withdrew consent: its copy shows none of them.
+WITHDRAWN_KEPT = ("address", "head_name", "phone", "latitude", "longitude")
+
+
 def bump_area_version(session: Session, hamlet_id: int) -> int:
     """The hamlet's next version, taken once per transaction; its row lock orders concurrent writers."""
     versions: dict[int, int] = session.info.setdefault(_VERSIONS, {})
@@ -199,7 +212,11 @@ def upsert_household(session: Session, *, actor: User, scope: Scope, data: House
         return household, True
     # The household must also be in scope where it is now: nobody pulls one out of another area.
     get_household(session, scope, existing.id)
+    if existing.erased_at is not None:
+        raise HouseholdErased(details={"household_id": str(existing.id)})
     values = data.model_dump(exclude={"id", "deleted"})
+    if existing.consent == "withdrawn":
+        values.update({k: getattr(existing, k) for k in WITHDRAWN_KEPT})
     values["deleted_at"] = (existing.deleted_at or utcnow()) if data.deleted else None
     if all(getattr(existing, k) == v for k, v in values.items()):
         return existing, False
@@ -266,6 +283,8 @@ def patch_household(
 
 def upsert_person(session: Session, *, actor: User, scope: Scope, data: PersonIn) -> tuple[Person, bool]:
     household = get_household(session, scope, data.household_id, for_update=True)
+    if household.erased_at is not None:
+        raise HouseholdErased(details={"household_id": str(household.id)})
     if household.deleted_at is not None and not data.deleted:
         raise HouseholdDeleted(details={"household_id": str(household.id)})
     existing = session.get(Person, data.id)
@@ -277,6 +296,9 @@ def upsert_person(session: Session, *, actor: User, scope: Scope, data: PersonIn
             details={"person_id": str(data.id)},
         )
     deleted_at = utcnow() if data.deleted else None
+    if household.consent == "withdrawn":
+        # No new name is taken for a household that withdrew consent; the phone's copy shows none.
+        data = data.model_copy(update={"full_name": existing.full_name if existing else None})
     if existing is not None:
         same = (
             existing.full_name == data.full_name

@@ -1,7 +1,7 @@
 """All tables. Importing this package registers every table on the shared metadata."""
 
 from app.models.aggregates import UnitCoverage, UnitDaily, UnitMilestone, UnitSkill
-from app.models.audit import ExportLog
+from app.models.audit import AUDIT_CATEGORIES, AuditEntry, ExportLog
 from app.models.campaigns import ALL_TIME, Campaign, CampaignUnit
 from app.models.conversion import HamletAssignment, UnitConversion
 from app.models.households import AreaVersion, Household, HouseholdHistory, Person
@@ -21,8 +21,10 @@ from app.models.visits import (
 
 __all__ = [
     "ALL_TIME",
+    "AUDIT_CATEGORIES",
     "AdminUnit",
     "AreaVersion",
+    "AuditEntry",
     "Campaign",
     "CampaignUnit",
     "ExportLog",

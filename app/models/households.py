@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
@@ -47,6 +47,15 @@ class Household(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
     version: int = 0
+    # Personal data (app/privacy/): where the names came from (`import`: a commune list; `door`: added at
+    # the door) and the household's consent: `unknown` until a visit records it, `given` (with the notice
+    # version and day), `withdrawn` (names no longer shown or sent; counts stay). An erased household keeps
+    # its counts with no name, address, phone or note, and phones drop it.
+    source: str = Field(default="door", max_length=10, sa_column_kwargs={"server_default": "door"})
+    consent: str = Field(default="unknown", max_length=10, sa_column_kwargs={"server_default": "unknown"})
+    consent_notice_version: str | None = Field(default=None, max_length=20)
+    consent_on: date | None = None
+    erased_at: datetime | None = None
 
 
 class HouseholdHistory(SQLModel, table=True):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
+from app.privacy import audit
 from app.reports import schemes, service, volunteers
 from app.reports.schemas import REASON_PATTERN, CoverageOut, ProgressOut, ToVisitOut
 from app.reports.volunteer_schemas import VolunteersOut
@@ -83,7 +84,7 @@ def to_visit(
     reason: ReasonQuery = None,
     scheme: SchemeQuery = None,
 ) -> object:
-    return schemes.to_visit(
+    listing = schemes.to_visit(
         session,
         scope=scope,
         unit_id=unit_id,
@@ -93,6 +94,9 @@ def to_visit(
         offset=page.offset,
         scheme=scheme,
     )
+    # Named personal data: every page an official reads is in the audit log (app/privacy/).
+    audit.log_named_read(session, scope=scope, kind="to_visit", unit_id=listing.unit.id, rows=len(listing.items))
+    return listing
 
 
 @router.get("/volunteers", response_model=VolunteersOut)
@@ -123,6 +127,9 @@ def volunteers_report(
         limit=page.limit,
         offset=page.offset,
     )
+    # Named personal data: every page an official reads is in the audit log (app/privacy/).
+    audit.log_named_read(session, scope=scope, kind="to_visit", unit_id=listing.unit.id, rows=len(listing.items))
+    return listing
 
 
 def _export(

@@ -42,6 +42,7 @@ from app.models import (
 )
 from app.models.aggregates import COVERAGE_COUNTERS
 from app.models.base import utcnow
+from app.privacy.service import hidden
 from app.reports import exports
 from app.reports.schemas import (
     CampaignRef,
@@ -543,8 +544,9 @@ def to_visit(
         ToVisitItem(
             household_id=str(h.id),
             hamlet=unit_ref(hamlet),
-            head_name=h.head_name,
-            address=h.address,
+            # Withdrawn consent or erased: still to visit and counted, never named (app/privacy/).
+            head_name=hidden(h) or h.head_name,
+            address="" if hidden(h) else h.address,
             member_count=h.member_count,
             reason=r,
             visits=s.visits if s else 0,

@@ -19,9 +19,9 @@ from sqlalchemy import ColumnElement, Table, and_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.auth.scope import Scope
+from app.auth.scope import FIELD_ROLES, Scope
 from app.config import get_settings
-from app.errors import AppError
+from app.errors import AppError, Forbidden
 from app.models import (
     ALL_TIME,
     AdminUnit,
@@ -41,6 +41,8 @@ from app.models import (
     Visit,
 )
 from app.models.visits import PROFICIENT
+from app.privacy import notice
+from app.privacy.service import WITHDRAWN_LABEL
 from app.skills import service as skills_service
 from app.visits.aggregates import unit_chain
 
@@ -56,6 +58,21 @@ class InvalidCursor(AppError):
     code = "invalid_cursor"
     message_vi = "Mốc đồng bộ không hợp lệ. Tải lại dữ liệu địa bàn từ đầu."
     message_en = "Invalid sync cursor. Download the area again from the start."
+
+
+class NamedPullForField(Forbidden):
+    """Need to know (DESIGN §11): only the roles that visit download named households, and only their
+    hamlets. Officials work from aggregates and reach names through the logged to-visit list."""
+
+    code = "pull_for_field_roles_only"
+    message_vi = (
+        "Chỉ tình nguyện viên và tổ trưởng mới tải danh sách hộ của địa bàn mình. Cán bộ xem số liệu ở "
+        "mục Báo cáo và danh sách hộ cần thăm."
+    )
+    message_en = (
+        "Only volunteers and team leaders download the households of their hamlets. Officials read the "
+        "figures in Reports and the list of households to visit."
+    )
 
 
 DONE = 9  # position rank: everything up to the version has been sent
@@ -160,6 +177,8 @@ def pull(
     session: Session, *, actor: User, scope: Scope, cursor: str | None, limit: int = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     """The next page of the user's area: `{changes, cursor, has_more, reset}` (docs/sync-v1.md)."""
+    if actor.role not in FIELD_ROLES:
+        raise NamedPullForField(details={"role": actor.role})
     limit = max(1, min(limit, MAX_LIMIT))
     state = decode_cursor(cursor) if cursor else None
     area = _area(session, scope)
@@ -297,6 +316,10 @@ def _catalogue(session: Session, area: dict[int, AdminUnit]) -> list[dict[str, A
                 "covered_threshold": c.covered_threshold,
             }
             changes.append({"type": "campaign", "op": "put", "id": str(c.id), "data": data})
+    # The notice read out at the door travels with the catalogue: the phone shows it with no signal.
+    current = notice.current()
+    data = {"version": current.version, "text_vi": current.text_vi, "text_en": current.text_en}
+    changes.append({"type": "notice", "op": "put", "id": "current", "data": data})
     return changes
 
 
@@ -409,6 +432,8 @@ def _households(
             h.created_at,
             h.updated_at,
             h.deleted_at,
+            h.erased_at,
+            h.consent,
         )
         .where(h.hamlet_id == hamlet_id, _after(pos, HOUSEHOLD, v, _key_after(pos, HOUSEHOLD, hid), top))
         .order_by(v, hid)
@@ -417,8 +442,9 @@ def _households(
     out = []
     for r in session.execute(stmt).all():
         key = str(r.id)
-        if r.deleted_at is not None:
-            # Deleting a household drops its statuses for every campaign (their rows are gone).
+        if r.deleted_at is not None or r.erased_at is not None:
+            # Deleting a household drops its statuses for every campaign (their rows are gone); an erased
+            # one is dropped whole, so no phone keeps a copy of what was erased.
             statuses = [_delete("household_status", f"{key}:{c}") for c in [ALL_TIME, *campaign_ids]]
             out.append(_Row(r.version, HOUSEHOLD, r.id, key, [_delete("household", key), *statuses]))
             continue
@@ -435,6 +461,9 @@ def _households(
             "updated_at": r.updated_at,
             "deleted": False,
         }
+        if r.consent == "withdrawn":
+            # Withdrawn consent: the household stays on the walk list, without its name or address.
+            data.update(head_name=WITHDRAWN_LABEL, address="", phone=None, latitude=None, longitude=None)
         out.append(_Row(r.version, HOUSEHOLD, r.id, key, [{"type": "household", "op": "put", "id": key, "data": data}]))
     return out
 
@@ -451,7 +480,9 @@ def _people(session: Session, hamlet_id: int, pos: Position, top: int, budget: i
             p.birth_year,
             p.sex,
             p.deleted_at,
-            _columns(Household).deleted_at,
+            _columns(Household).deleted_at.label("household_deleted_at"),
+            _columns(Household).erased_at,
+            _columns(Household).consent,
         )
         .join(Household, col(Household.id) == p.household_id)
         .where(p.hamlet_id == hamlet_id, _after(pos, PERSON, v, _key_after(pos, PERSON, pid), top))
@@ -459,19 +490,18 @@ def _people(session: Session, hamlet_id: int, pos: Position, top: int, budget: i
         .limit(budget)
     )
     out = []
-    for version, person_id, household_id, name, birth_year, sex, deleted_at, household_deleted_at in session.execute(
-        stmt
-    ).all():
+    for r in session.execute(stmt).all():
+        version, person_id, household_id, name = r.version, r.id, r.household_id, r.full_name
         key = str(person_id)
-        if deleted_at is not None or household_deleted_at is not None:
+        if r.deleted_at is not None or r.household_deleted_at is not None or r.erased_at is not None:
             out.append(_Row(version, PERSON, person_id, key, [_delete("person", key)]))
             continue
         data = {
             "id": person_id,
             "household_id": household_id,
-            "full_name": name,
-            "birth_year": birth_year,
-            "sex": sex,
+            "full_name": None if r.consent == "withdrawn" else name,
+            "birth_year": r.birth_year,
+            "sex": r.sex,
             "skills": {},
             "milestones": [],
         }
@@ -517,6 +547,7 @@ def _statuses(session: Session, hamlet_id: int, pos: Position, top: int, budget:
             s.covered_1_on,
             s.covered_2_on,
             _columns(Household).deleted_at,
+            _columns(Household).erased_at,
         )
         .join(Household, col(Household.id) == s.household_id)
         .where(s.hamlet_id == hamlet_id, _after(pos, STATUS, v, _key_after(pos, STATUS, hid, cid), top))
@@ -527,7 +558,7 @@ def _statuses(session: Session, hamlet_id: int, pos: Position, top: int, budget:
     for r in session.execute(stmt).all():
         key = f"{r.household_id}:{r.campaign_id}"
         sort_key = (r.household_id, r.campaign_id)
-        if r.deleted_at is not None:
+        if r.deleted_at is not None or r.erased_at is not None:
             out.append(_Row(r.version, STATUS, sort_key, key, [_delete("household_status", key)]))
             continue
         data = {
@@ -563,6 +594,7 @@ def _visits(session: Session, hamlet_id: int, pos: Position, top: int, budget: i
             t.consent_given,
             t.notes,
             _columns(Household).deleted_at,
+            _columns(Household).erased_at,
         )
         .join(Household, col(Household.id) == t.household_id)
         .where(t.hamlet_id == hamlet_id, _after(pos, VISIT, v, _key_after(pos, VISIT, vid), top))
@@ -572,7 +604,7 @@ def _visits(session: Session, hamlet_id: int, pos: Position, top: int, budget: i
     out = []
     for r in session.execute(stmt).all():
         key = str(r.id)
-        if r.deleted_at is not None:
+        if r.deleted_at is not None or r.erased_at is not None:
             out.append(_Row(r.version, VISIT, r.id, key, [_delete("visit", key)]))
             continue
         data = {

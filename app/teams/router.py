@@ -24,7 +24,7 @@ def create_team(body: TeamIn, session: SessionDep, scope: ScopeDep) -> dict[str,
 
 @router.get("/{team_id}", response_model=TeamDetailOut)
 def get_team(team_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    return service.detail(session, service.get_team(session, scope=scope, team_id=team_id))
+    return service.detail(session, service.get_team(session, scope=scope, team_id=team_id), scope.user)
 
 
 @router.patch("/{team_id}", response_model=TeamDetailOut)
@@ -35,7 +35,7 @@ def update_team(team_id: IdPath, body: TeamPatch, session: SessionDep, scope: Sc
 @router.post("/{team_id}/members", response_model=TeamDetailOut)
 def add_member(team_id: IdPath, body: MemberIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     service.add_member(session, scope=scope, team_id=team_id, data=body)
-    return service.detail(session, service.get_team(session, scope=scope, team_id=team_id))
+    return service.detail(session, service.get_team(session, scope=scope, team_id=team_id), scope.user)
 
 
 @router.delete("/{team_id}/members/{user_id}", status_code=204)

@@ -34,7 +34,7 @@ class MemberIn(BaseModel):
 class MemberOut(BaseModel):
     user_id: int
     full_name: str
-    phone: str
+    phone: str | None  # None: a teammate's phone, not shown to a volunteer
     user_role: str
     is_active: bool
     role: str

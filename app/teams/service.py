@@ -185,7 +185,15 @@ def describe(session: Session, teams: list[Team]) -> list[dict[str, Any]]:
     ]
 
 
-def detail(session: Session, team: Team) -> dict[str, Any]:
+def _may_see_phone(viewer: User | None, member: User, team_role: str) -> bool:
+    if viewer is None or viewer.role != "volunteer":
+        return True
+    return team_role in ("leader", "deputy") or member.id == viewer.id
+
+
+def detail(session: Session, team: Team, viewer: User | None = None) -> dict[str, Any]:
+    """The team and its members. A volunteer sees the phone of the team's leaders (and their own), not
+    their teammates' (need to know); leaders and officials see every phone."""
     rows = session.exec(
         select(TeamMember, User)
         .join(User, col(User.id) == TeamMember.user_id)
@@ -196,7 +204,7 @@ def detail(session: Session, team: Team) -> dict[str, Any]:
         {
             "user_id": u.id,
             "full_name": u.full_name,
-            "phone": u.phone,
+            "phone": u.phone if _may_see_phone(viewer, u, m.role) else None,
             "user_role": u.role,
             "is_active": u.is_active,
             "role": m.role,

@@ -18,6 +18,7 @@ from app.auth.security import bump_credentials, hash_password, verify_password
 from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, OutsideYourArea
 from app.models import AdminUnit, Team, TeamMember, User, VolunteerArea
 from app.models.base import utcnow
+from app.privacy import audit
 from app.text import fold
 from app.units import service as units
 from app.users.schemas import UserIn, UserPatch
@@ -67,6 +68,19 @@ class WrongPassword(AppError):
 
 def temporary_password() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(10))
+
+
+def _audit(session: Session, scope: Scope, user: User, category: str, kind: str) -> None:
+    """Account changes are in the audit log, under the account's unit (or the manager's)."""
+    audit.record(
+        session,
+        actor=scope.user,
+        category=category,
+        kind=kind,
+        unit_id=user.unit_id or scope.user.unit_id,
+        target_user_id=user.id,
+        personal_data=False,
+    )
 
 
 def _require_manager(actor: User) -> None:
@@ -169,6 +183,7 @@ def create_user(session: Session, *, scope: Scope, data: UserIn) -> tuple[User, 
     )
     session.add(user)
     session.flush()
+    _audit(session, scope, user, "user_change", "create")
     if data.hamlet_ids:
         set_area(session, scope=scope, user_id=user.id, hamlet_ids=data.hamlet_ids)  # type: ignore[arg-type]
     return user, generated
@@ -200,6 +215,10 @@ def update_user(session: Session, *, scope: Scope, user_id: int, data: UserPatch
         bump_credentials(user)
     session.add(user)
     session.flush()
+    if set(fields) - {"reset_password"}:
+        _audit(session, scope, user, "user_change", "update")
+    if generated:
+        _audit(session, scope, user, "password_reset", "reset")
     return user, generated
 
 
@@ -245,6 +264,8 @@ def set_area(session: Session, *, scope: Scope, user_id: int, hamlet_ids: list[i
         if hamlet_id not in current:
             session.add(VolunteerArea(user_id=user.id, hamlet_id=hamlet_id))  # type: ignore[arg-type]
     session.flush()
+    if gone or set(wanted) - current:
+        _audit(session, scope, user, "user_change", "area")
     return user
 
 
@@ -264,6 +285,7 @@ def set_active(session: Session, *, scope: Scope, user_id: int, active: bool) ->
             bump_credentials(user)
         session.add(user)
         session.flush()
+        _audit(session, scope, user, "user_change", "activate" if active else "deactivate")
     return user
 
 

@@ -1,7 +1,7 @@
 """the 2025 conversion table and the hamlets of split communes assigned to their 2025 commune
 
 Revision ID: schemes_01
-Revises: harden_auth_03
+Revises: privacy_01
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "schemes_01"
-down_revision: str | None = "harden_auth_03"
+down_revision: str | None = "privacy_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,15 +11,16 @@ import { ImportSection } from './importer';
 import { a, num, type AdminKey } from './messages';
 import { OutboxSection } from './outbox';
 import { PeopleSection } from './people';
+import { AuditSection, HouseholdsSection } from './privacy';
 import { SkillsSection } from './skills';
 import { TeamsSection } from './teams';
 import type { Me, Unit, UnitDetail } from './types';
 import './admin.css';
 
 const SECTIONS: Record<string, string[]> = {
-  province: ['units', 'people', 'campaigns', 'skills', 'outbox'],
-  district: ['units', 'people', 'campaigns', 'outbox'],
-  commune: ['hamlets', 'people', 'teams', 'campaigns', 'import', 'outbox'],
+  province: ['units', 'people', 'campaigns', 'skills', 'outbox', 'audit'],
+  district: ['units', 'people', 'campaigns', 'outbox', 'audit'],
+  commune: ['hamlets', 'people', 'teams', 'campaigns', 'import', 'households', 'outbox', 'audit'],
 };
 
 export default function Admin({ onLogout }: { onLogout: () => void }) {
@@ -75,6 +76,9 @@ function AdminHome() {
       <section class="card">
         <h2>{a('campaigns_all')}</h2>
         <CampaignsSection unit={null} />
+      </section>
+      <section class="card">
+        <AuditSection />
       </section>
     </>
   );
@@ -161,6 +165,10 @@ function Section({ section, unit, itemId, me }: { section: string; unit: UnitDet
       return <ImportSection commune={unit} />;
     case 'outbox':
       return <OutboxSection />;
+    case 'households':
+      return <HouseholdsSection commune={unit} canErase={me.user.role === 'commune_official' || me.user.role === 'admin'} />;
+    case 'audit':
+      return <AuditSection />;
     default:
       return null;
   }

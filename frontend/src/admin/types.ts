@@ -17,6 +17,12 @@ export type Catalogue = S['CatalogueOut'];
 export type Me = S['MeOut'];
 export type SplitHamlet = S['SplitHamlet'];
 export type SplitHamlets = S['SplitHamletsOut'];
+export type HouseholdRow = S['HouseholdOut'];
+export type HouseholdPage = S['HouseholdPageOut'];
+export type HouseholdDetail = S['HouseholdDetailOut'];
+export type AuditPage = S['AuditPageOut'];
+export type AuditRow = S['AuditEntryOut'];
+export type Erasure = S['ErasureOut'];
 
 /** The preview, with the fields the importer may add (all optional: older servers leave them out). */
 type Loose<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;

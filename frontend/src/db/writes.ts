@@ -5,7 +5,8 @@ import { getMeta, householdSearchKey, setMeta, type TungNhaDB } from './schema';
 import type { Campaign, Household, HouseholdIn, HouseholdStatus, Outcome, OutboxEntry, Person, PersonIn, SkillLevel, Visit, VisitIn } from './types';
 
 export const DEFAULT_SKILLS = ['public_services', 'online_shopping', 'online_payment', 'online_safety', 'digital_platforms'];
-export const CONSENT_NOTICE_VERSION = '2024-10';
+/** The privacy notice the phone pulled with its catalogue (app/privacy/notice.py is the one source). */
+export type Notice = { version: string; text_vi: string; text_en: string };
 
 export function newId(): string {
   return crypto.randomUUID();
@@ -170,6 +171,8 @@ async function writeVisit(
     notes: draft.notes.trim(),
     local: true,
   };
+  // Consent names the version of the notice that was read out: the one this phone holds.
+  const notice = await getMeta<Notice>(db, 'notice');
   const wire: VisitIn = {
     id: visit.id,
     household_id: visit.household_id,
@@ -177,7 +180,7 @@ async function writeVisit(
     visited_at: visit.visited_at,
     outcome: visit.outcome,
     consent_given: visit.consent_given,
-    consent_notice_version: visit.consent_given ? CONSENT_NOTICE_VERSION : null,
+    consent_notice_version: visit.consent_given ? (notice?.version ?? null) : null,
     notes: visit.notes,
     people: people.map((p) => ({ person_id: p.person_id, skills: p.skills, milestones: p.milestones })),
   };

@@ -110,10 +110,7 @@ export const MESSAGES = {
   outcome_declined: ['Từ chối', 'Declined'],
   outcome_moved: ['Đã chuyển đi', 'Moved away'],
   consent_title: ['Đồng ý ghi nhận', 'Consent'],
-  consent_notice: [
-    'Tổ CNSCĐ ghi lại tên, năm sinh và kỹ năng số đã hướng dẫn để theo dõi kết quả chiến dịch. Không thu số CCCD, mật khẩu hay thông tin ngân hàng. Người dân có thể từ chối; khi đó lượt thăm vẫn được ghi nhưng không lưu tên.',
-    'The team records names, birth years and the skills taught to follow the campaign. No ID numbers, passwords or bank details are collected. People may refuse; the visit is then logged without names.',
-  ],
+  consent_notice_missing: ['Chưa tải được thông báo bảo vệ dữ liệu: hãy đồng bộ khi có mạng.', 'The privacy notice is not on this phone yet: sync when online.'],
   consent_given: ['Người dân đồng ý', 'The household agrees'],
   consent_needed_for_names: ['Không lưu tên khi chưa có đồng ý.', 'No names are stored without consent.'],
   people_present: ['Người được hướng dẫn', 'People taught'],

@@ -39,6 +39,9 @@ async function applyChange(db: TungNhaDB, c: Change): Promise<void> {
       return del ? db.statuses.delete(c.id) : void (await db.statuses.put({ ...(data as unknown as HouseholdStatus), id: c.id }));
     case 'visit':
       return del ? db.visits.delete(c.id) : void (await db.visits.put({ ...(data as unknown as Visit), local: false }));
+    case 'notice':
+      // The privacy notice read out at the door (one text per version, kept on the server).
+      return del ? db.meta.delete('notice') : setMeta(db, 'notice', data);
     default:
       // A newer server may send types this build does not know: ignore them, the cursor still moves.
       return;

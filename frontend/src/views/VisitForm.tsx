@@ -2,8 +2,8 @@ import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { db, getMeta, type CatalogItem, type Household, type Outcome, type OutboxEntry, type Person, type SkillLevel, type VisitIn } from '../db';
 import { isStorageFull } from '../db/schema';
-import { activeCampaign, FixGone, newId, rejectedVisit, resendRejectedVisit, saveVisit, type NewPerson, type VisitDraft } from '../db/writes';
-import { label, rejectionReason, t, useLocale } from '../i18n';
+import { activeCampaign, FixGone, newId, rejectedVisit, resendRejectedVisit, saveVisit, type NewPerson, type Notice, type VisitDraft } from '../db/writes';
+import { label, locale, rejectionReason, t, useLocale } from '../i18n';
 import type { MessageKey } from '../i18n/messages';
 import { go } from '../router';
 import { loadMilestones, loadSkills } from '../components/catalog';
@@ -96,6 +96,7 @@ export function VisitForm({ householdId, fixSeq }: { householdId: string; fixSeq
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [consentInfo, setConsentInfo] = useState(false);
+  const [notice, setNotice] = useState<Notice | undefined>(undefined);
   const [lessonsFor, setLessonsFor] = useState<CatalogItem | null>(null);
   // Correcting a rejected visit: the entry being fixed (null: it was handled meanwhile).
   const [fixing, setFixing] = useState<OutboxEntry | null | undefined>(undefined);
@@ -117,6 +118,7 @@ export function VisitForm({ householdId, fixSeq }: { householdId: string; fixSeq
       if (!alive) return;
       const fix = entry && (entry.data as VisitIn).household_id === householdId ? entry : null;
       if (fixSeq) setFixing(fix);
+      setNotice(await getMeta<Notice>(db, 'notice'));
       const live = ps.filter((p) => !p.deleted);
       live.sort((a, b) => collator.compare(a.full_name ?? '', b.full_name ?? ''));
       setHousehold(h);
@@ -322,7 +324,11 @@ export function VisitForm({ householdId, fixSeq }: { householdId: string; fixSeq
                 <span aria-hidden="true">ⓘ</span>
               </button>
             </div>
-            {consentInfo && <p class="small notice consent-notice">{t('consent_notice')}</p>}
+            {consentInfo && (
+              <p class="small notice consent-notice" data-testid="consent-notice">
+                {notice ? (locale() === 'vi' ? notice.text_vi : notice.text_en) : t('consent_notice_missing')}
+              </p>
+            )}
 
             {people.map((p, i) => personBlock(p.id, personLabel(p), i, false))}
             {state.new_people.map((np, i) => (

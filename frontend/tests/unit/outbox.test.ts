@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getMeta } from '../../src/db/schema';
+import { getMeta, setMeta } from '../../src/db/schema';
 import { FixGone, fixRejectedHousehold, resendRejectedVisit, saveHousehold, savePerson, saveVisit } from '../../src/db/writes';
 import {
   applyResults,
@@ -167,6 +167,8 @@ describe('saving a visit', () => {
   it('writes the visit, quick-added person and outbox entries together, numbered in order', async () => {
     const db = freshDb();
     const h = await saveHousehold(db, householdData(crypto.randomUUID()));
+    // The notice the phone pulled: its version is what the consent names.
+    await setMeta(db, 'notice', { version: '2026-01', text_vi: 'Thông báo', text_en: 'Notice' });
     const personId = crypto.randomUUID();
     const all5 = Object.fromEntries(
       ['public_services', 'online_shopping', 'online_payment', 'online_safety', 'digital_platforms'].map((s) => [s, 'proficient' as const]),
@@ -185,7 +187,7 @@ describe('saving a visit', () => {
     );
     const entries = await db.outbox.orderBy('seq').toArray();
     expect(entries.map((e) => e.kind)).toEqual(['household.upsert', 'person.upsert', 'visit.create']);
-    expect(entries[2].data).toMatchObject({ id: visit.id, outcome: 'met', consent_given: true, consent_notice_version: '2024-10' });
+    expect(entries[2].data).toMatchObject({ id: visit.id, outcome: 'met', consent_given: true, consent_notice_version: '2026-01' });
     expect((entries[2].data as { visited_at: string }).visited_at).toMatch(/[+-]\d\d:\d\d$/);
     expect((await db.people.get(personId))?.full_name).toBe('Trần Thị B');
     const status = await db.statuses.get(`${h.id}:0`);
