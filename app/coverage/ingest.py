@@ -46,14 +46,15 @@ def lock(session: Session, hamlet_ids: set[int], household_ids: set[uuid.UUID]) 
     return versions
 
 
-def ingest(session: Session, visits: list[NewVisit]) -> dict[int, int]:
+def ingest(session: Session, visits: list[NewVisit], versions: dict[int, int] | None = None) -> dict[int, int]:
     """Store the visits and everything derived from them; returns the version taken per hamlet.
 
     The caller has checked each visit (its household live and in scope, its people live members of
-    it, no id already stored)."""
+    it, no id already stored), under the locks `lock` took when it passes their `versions`."""
     if not visits:
         return {}
-    versions = lock(session, {v.row["hamlet_id"] for v in visits}, {v.row["household_id"] for v in visits})
+    if versions is None:
+        versions = lock(session, {v.row["hamlet_id"] for v in visits}, {v.row["household_id"] for v in visits})
     sql.bulk_insert(session, table_of(Visit), [{**v.row, "version": versions[v.row["hamlet_id"]]} for v in visits])
     sql.bulk_insert(
         session,

@@ -183,7 +183,7 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
         if h.hamlet_id not in hamlets:
             hamlets[h.hamlet_id] = session.get(AdminUnit, h.hamlet_id)
     # The hamlets' versions, then the households, in id order (as every writer takes them).
-    coverage.lock(
+    versions = coverage.lock(
         session,
         {h.hamlet_id for h in found.values() if hamlets.get(h.hamlet_id) is not None},
         set(found),
@@ -275,6 +275,6 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
         for v in accepted:
             if v.row["id"] in flags:
                 v.row["review"], v.row["review_reason"] = plausibility.PENDING, flags[v.row["id"]]
-        coverage.ingest(session, accepted)
+        coverage.ingest(session, accepted, versions)
         plausibility.flag_stored(session, retro)
     return results
