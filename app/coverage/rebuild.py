@@ -38,15 +38,15 @@ def load_raw_rows(session: Session, households: list[Household]) -> dict[uuid.UU
     if not live:
         return out
     for person_id, household_id in session.execute(
-        select(Person.id, Person.household_id).where(
+        select(col(Person.id), col(Person.household_id)).where(
             col(Person.household_id).in_(live), col(Person.deleted_at).is_(None)
         )
     ).all():
         out[household_id].live_people.add(person_id)
     owner: dict[uuid.UUID, uuid.UUID] = {}
     for v in session.execute(
-        select(Visit.id, Visit.household_id, Visit.campaign_id, Visit.visited_at, Visit.visited_on)
-        .add_columns(Visit.received_at, Visit.outcome, Visit.review)
+        select(col(Visit.id), col(Visit.household_id), col(Visit.campaign_id), col(Visit.visited_at))
+        .add_columns(col(Visit.visited_on), col(Visit.received_at), col(Visit.outcome), col(Visit.review))
         .where(col(Visit.household_id).in_(live))
     ).all():
         out[v.household_id].visits.append(v)
@@ -56,15 +56,15 @@ def load_raw_rows(session: Session, households: list[Household]) -> dict[uuid.UU
         for i in range(0, len(ids), 5000):
             chunk = ids[i : i + 5000]
             for vid, pid, skill, level in session.execute(
-                select(VisitSkill.visit_id, VisitSkill.person_id, VisitSkill.skill_id, VisitSkill.level).where(
-                    col(VisitSkill.visit_id).in_(chunk)
-                )
+                select(
+                    col(VisitSkill.visit_id), col(VisitSkill.person_id), col(VisitSkill.skill_id), col(VisitSkill.level)
+                ).where(col(VisitSkill.visit_id).in_(chunk))
             ).all():
                 out[owner[vid]].skills.append((vid, pid, skill, level))
             for vid, pid, m in session.execute(
-                select(VisitMilestone.visit_id, VisitMilestone.person_id, VisitMilestone.milestone_id).where(
-                    col(VisitMilestone.visit_id).in_(chunk)
-                )
+                select(
+                    col(VisitMilestone.visit_id), col(VisitMilestone.person_id), col(VisitMilestone.milestone_id)
+                ).where(col(VisitMilestone.visit_id).in_(chunk))
             ).all():
                 out[owner[vid]].milestones.append((vid, pid, m))
     return out
@@ -243,7 +243,7 @@ def people_added(session: Session, hamlet_id: int, n: int) -> None:
 
 
 def hamlets_under(session: Session, unit_id: int | None) -> list[int]:
-    stmt = select(AdminUnit.id).where(AdminUnit.level == "hamlet")
+    stmt = select(col(AdminUnit.id)).where(col(AdminUnit.level) == "hamlet")
     if unit_id is not None:
         unit = session.get(AdminUnit, unit_id)
         if unit is None:
@@ -256,7 +256,9 @@ def _expected(
     session: Session, hamlet_id: int, skills: list[str]
 ) -> tuple[list[Household], dict[uuid.UUID, HouseholdState], Counter[Key]]:
     households = list(
-        session.execute(select(Household).where(Household.hamlet_id == hamlet_id).order_by(col(Household.id))).scalars()
+        session.execute(
+            select(Household).where(col(Household.hamlet_id) == hamlet_id).order_by(col(Household.id))
+        ).scalars()
     )
     states = exact_states(session, households)
     total: Counter[Key] = Counter()
@@ -387,16 +389,16 @@ def _verify_rows(
 def live_counts(session: Session, hamlet_ids: list[int]) -> dict[int, tuple[int, int]]:
     """(live households, their live people) per hamlet, from the raw rows."""
     live = col(Household.deleted_at).is_(None)
-    homes = dict(
+    homes: dict[int, int] = dict(
         session.execute(
-            select(Household.hamlet_id, func.count())
+            select(col(Household.hamlet_id), func.count())
             .where(col(Household.hamlet_id).in_(hamlet_ids), live)
             .group_by(col(Household.hamlet_id))
         ).all()
     )
-    people = dict(
+    people: dict[int, int] = dict(
         session.execute(
-            select(Household.hamlet_id, func.count())
+            select(col(Household.hamlet_id), func.count())
             .select_from(Person)
             .join(Household, col(Household.id) == Person.household_id)
             .where(col(Household.hamlet_id).in_(hamlet_ids), live, col(Person.deleted_at).is_(None))

@@ -36,14 +36,16 @@ PS, PM, HS = table_of(PersonSkill), table_of(PersonMilestone), table_of(Househol
 
 def skill_ids(session: Session) -> list[str]:
     """The skills, in catalogue order: "proficient in all five" is over these."""
-    return list(session.execute(select(Skill.id).order_by(col(Skill.position))).scalars())
+    return list(session.execute(select(col(Skill.id)).order_by(col(Skill.position))).scalars())
 
 
 def campaign_windows(session: Session, campaign_ids: set[int]) -> dict[int, tuple[date, date]]:
     if not campaign_ids:
         return {}
     rows = session.execute(
-        select(Campaign.id, Campaign.starts_on, Campaign.ends_on).where(col(Campaign.id).in_(sorted(campaign_ids)))
+        select(col(Campaign.id), col(Campaign.starts_on), col(Campaign.ends_on)).where(
+            col(Campaign.id).in_(sorted(campaign_ids))
+        )
     ).all()
     return {i: (s, e) for i, s, e in rows}
 
@@ -95,8 +97,12 @@ def delete_rows(
     statuses: list[tuple[Any, ...]],
 ) -> None:
     if skills:
-        where = (PS.c.person_id == bindparam("p"), PS.c.campaign_id == bindparam("c"), PS.c.skill_id == bindparam("k"))
-        session.execute(delete(PS).where(*where), [{"p": p, "c": c, "k": k} for p, c, k in skills])
+        where_ps = (
+            PS.c.person_id == bindparam("p"),
+            PS.c.campaign_id == bindparam("c"),
+            PS.c.skill_id == bindparam("k"),
+        )
+        session.execute(delete(PS).where(*where_ps), [{"p": p, "c": c, "k": k} for p, c, k in skills])
     if milestones:
         where = (
             PM.c.person_id == bindparam("p"),
@@ -105,8 +111,8 @@ def delete_rows(
         )
         session.execute(delete(PM).where(*where), [{"p": p, "c": c, "k": k} for p, c, k in milestones])
     if statuses:
-        where = (HS.c.household_id == bindparam("h"), HS.c.campaign_id == bindparam("c"))
-        session.execute(delete(HS).where(*where), [{"h": h, "c": c} for h, c in statuses])
+        where_hs = (HS.c.household_id == bindparam("h"), HS.c.campaign_id == bindparam("c"))
+        session.execute(delete(HS).where(*where_hs), [{"h": h, "c": c} for h, c in statuses])
 
 
 def bump_people(session: Session, by_version: dict[int, set[uuid.UUID]]) -> None:
