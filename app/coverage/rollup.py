@@ -30,7 +30,7 @@ def rows(session: Session, model: type[M], unit_ids: Sequence[int | None], *wher
         .select_from(table)
         .join(hamlet, hamlet.c.id == table.c.unit_id)
         .join(unit, hamlet.c.path.startswith(unit.c.path))
-        .where(unit.c.id.in_(sorted({i for i in unit_ids if i is not None})), *where)
+        .where(hamlet.c.level == "hamlet", unit.c.id.in_(sorted({i for i in unit_ids if i is not None})), *where)
         .group_by(unit.c.id, *keys)
     )
     names = ["unit_id", *(c.name for c in keys), *(c.name for c in counters)]
