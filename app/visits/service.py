@@ -195,6 +195,9 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
                 select(Household).where(col(Household.id).in_(sorted(found))).execution_options(populate_existing=True)
             ).all()
         }
+        moved = {h.hamlet_id for h in found.values()} - set(versions)
+        if moved:  # moved to another hamlet meanwhile: its version too
+            versions.update(coverage.lock(session, moved, set()))
     person_ids = {p.person_id for d in items for p in d.people}
     known = (
         {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
