@@ -1,5 +1,5 @@
 """tungnha: serve | migrate | seed-demo | import-units | import-households | import-outbox | create-user |
-retention apply."""
+retention apply | coverage."""
 
 from pathlib import Path
 
@@ -274,6 +274,43 @@ def retention_apply(
     )
     for commune, n in sorted(found.by_commune.items()):
         typer.echo(f"  {commune}: {n}")
+
+
+coverage_app = typer.Typer(help="Số liệu tổng hợp (derived coverage rows): rebuild | verify.", no_args_is_help=True)
+app.add_typer(coverage_app, name="coverage")
+
+
+@coverage_app.command("rebuild")
+def coverage_rebuild(
+    unit: int | None = typer.Option(None, "--unit", help="only the hamlets inside this unit (id)"),
+) -> None:
+    """Recompute every derived row (levels, statuses, aggregates) from the raw rows."""
+    from app import coverage
+    from app.db import session_scope
+
+    with session_scope() as session:
+        hamlets = coverage.hamlets_under(session, unit)
+        wrong = coverage.rebuild_hamlets(session, hamlets)
+    typer.echo(f"Đã tính lại {len(hamlets)} thôn; {wrong} thôn có số liệu sai đã được sửa (hamlets rebuilt/fixed).")
+
+
+@coverage_app.command("verify")
+def coverage_verify(
+    unit: int | None = typer.Option(None, "--unit", help="only the hamlets inside this unit (id)"),
+) -> None:
+    """Recompute from the raw rows and print every difference; exit status 1 when there is one."""
+    from app import coverage
+    from app.db import session_scope
+
+    with session_scope() as session:
+        hamlets = coverage.hamlets_under(session, unit)
+        differences = coverage.verify(session, hamlets)
+        session.rollback()
+    for line in differences:
+        typer.echo(line)
+    typer.echo(f"{len(hamlets)} thôn, {len(differences)} chỗ khác (hamlets checked, differences).")
+    if differences:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -3,12 +3,15 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from app.auth import service as auth
 from app.models import AdminUnit, Campaign, Team, TeamMember, User, VolunteerArea
 from app.units.service import create_unit
+
+M = TypeVar("M", bound=SQLModel)
 
 PASSWORD = "mat-khau-thu"
 
@@ -138,3 +141,14 @@ def login(client, phone: str, password: str = PASSWORD) -> dict[str, str]:  # ty
     response = client.post("/api/v1/auth/login", json={"phone": phone, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def aggregate(session: Session, model: type[M], key: tuple[Any, ...]) -> M | None:
+    """One aggregate row as the reports read it (a unit above the hamlet: summed from its hamlets),
+    like session.get(model, key) on the stored rows; None when no hamlet below has one."""
+    from app.coverage import rollup
+    from app.models.base import table_of
+
+    columns = [c for c in table_of(model).primary_key.columns if c.name != "unit_id"]
+    found = rollup.rows(session, model, [key[0]], *[c == v for c, v in zip(columns, key[1:], strict=True)])
+    return found[0] if found else None

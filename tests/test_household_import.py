@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 
 from app.households import importer
 from app.models import AreaVersion, Household, HouseholdStatus, UnitCoverage
-from tests.factories import login, make_tree, make_user
+from tests.factories import aggregate, login, make_tree, make_user
 
 HEADER = "Thôn/ấp,Địa chỉ,Họ tên chủ hộ,Số điện thoại,Số nhân khẩu\n"
 PREVIEW = "/api/v1/households/import/preview"
@@ -161,8 +161,8 @@ def test_commit_chosen_rows_then_reimport_changes_nothing(client: TestClient, se
     assert r.status_code == 200, r.text
     assert (r.json()["inserted"], r.json()["unchanged"]) == (2, 0)
     assert _households(session) == 2
-    hamlet = session.get(UnitCoverage, (tree.hamlet.id, 0))
-    province = session.get(UnitCoverage, (tree.province.id, 0))
+    hamlet = aggregate(session, UnitCoverage, (tree.hamlet.id, 0))
+    province = aggregate(session, UnitCoverage, (tree.province.id, 0))
     assert hamlet is not None and hamlet.households == 2
     assert province is not None and province.households == 2
     assert session.get(AreaVersion, tree.hamlet.id).version >= 1  # type: ignore[union-attr]
@@ -178,7 +178,7 @@ def test_commit_chosen_rows_then_reimport_changes_nothing(client: TestClient, se
     r = _commit(client, headers, content, rows="2-4")
     assert (r.json()["inserted"], r.json()["unchanged"]) == (0, 3)
     session.expire_all()
-    assert session.get(UnitCoverage, (tree.province.id, 0)).households == 3  # type: ignore[union-attr]
+    assert aggregate(session, UnitCoverage, (tree.province.id, 0)).households == 3  # type: ignore[union-attr]
     assert _households(session) == 3
 
 
@@ -391,7 +391,7 @@ def test_fifty_thousand_rows_timing(client: TestClient, session: Session) -> Non
     r = _commit(client, headers, content, rows="new", token=body["token"])
     total = time.perf_counter() - started
     assert r.status_code == 200 and r.json()["inserted"] == 50_000
-    assert session.get(UnitCoverage, (tree.province.id, 0)).households == 50_000  # type: ignore[union-attr]
+    assert aggregate(session, UnitCoverage, (tree.province.id, 0)).households == 50_000  # type: ignore[union-attr]
     print(
         f"\n50,000 rows ({len(content) / 1e6:.1f} MB CSV, SQLite): "
         f"preview {previewed:.2f} s, preview + commit {total:.2f} s"

@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models import HouseholdHistory, UnitCoverage
-from tests.factories import login, make_tree, make_user, new_id
+from tests.factories import aggregate, login, make_tree, make_user, new_id
 from tests.test_visits import SKILLS
 
 
@@ -88,9 +88,9 @@ def test_updates_keep_history_and_moves_carry_the_figures(client: TestClient, se
     assert r.status_code == 200, r.text
     history = session.exec(select(HouseholdHistory)).all()
     assert [h.previous["hamlet_id"] for h in history] == [tree.hamlet.id]
-    old = session.get(UnitCoverage, (tree.hamlet.id, 0))
-    new = session.get(UnitCoverage, (tree.other_hamlet.id, 0))
-    commune = session.get(UnitCoverage, (tree.commune.id, 0))
+    old = aggregate(session, UnitCoverage, (tree.hamlet.id, 0))
+    new = aggregate(session, UnitCoverage, (tree.other_hamlet.id, 0))
+    commune = aggregate(session, UnitCoverage, (tree.commune.id, 0))
     assert old is not None and new is not None and commune is not None
     assert (old.households, old.households_covered_1) == (0, 0)
     assert (new.households, new.households_covered_1) == (1, 1)
@@ -106,5 +106,5 @@ def test_removing_a_person_uncovers_the_household(client: TestClient, session: S
     person = client.get(f"/api/v1/households/{hid}", headers=headers).json()["people"][0]
     body = {"id": person["id"], "household_id": hid, "deleted": True}
     assert client.post("/api/v1/people", json=body, headers=headers).status_code == 200
-    row = session.get(UnitCoverage, (tree.province.id, 0))
+    row = aggregate(session, UnitCoverage, (tree.province.id, 0))
     assert row is not None and (row.households_covered_1, row.people_proficient_all, row.households) == (0, 0, 1)

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from app.errors import AppError
 from app.models import HouseholdStatus, PersonSkill, UnitCoverage, UnitDaily, UnitSkill, Visit
-from tests.factories import login, make_campaign, make_tree, make_user, new_id
+from tests.factories import aggregate, login, make_campaign, make_tree, make_user, new_id
 
 SKILLS = ["public_services", "online_shopping", "online_payment", "online_safety", "digital_platforms"]
 
@@ -63,14 +63,14 @@ def test_a_visit_updates_levels_status_and_every_level_of_aggregates(client: Tes
     assert status.covered_2_on is None
     for unit in (tree.hamlet, tree.commune, tree.district, tree.province):
         for scope in (0, campaign.id):
-            row = session.get(UnitCoverage, (unit.id, scope))
+            row = aggregate(session, UnitCoverage, (unit.id, scope))
             assert row is not None, (unit.name, scope)
             assert (row.households_visited, row.households_covered_1, row.people_proficient_all) == (1, 1, 1)
-        assert session.get(UnitCoverage, (unit.id, 0)).households == 1  # type: ignore[union-attr]
-    assert session.get(UnitCoverage, (tree.other_commune.id, 0)) is None
-    skill = session.get(UnitSkill, (tree.province.id, campaign.id, "online_payment"))
+        assert aggregate(session, UnitCoverage, (unit.id, 0)).households == 1  # type: ignore[union-attr]
+    assert aggregate(session, UnitCoverage, (tree.other_commune.id, 0)) is None
+    skill = aggregate(session, UnitSkill, (tree.province.id, campaign.id, "online_payment"))
     assert skill is not None and (skill.people_taught, skill.people_proficient) == (1, 1)
-    daily = session.get(UnitDaily, (tree.province.id, campaign.id, datetime(2024, 10, 2).date()))
+    daily = aggregate(session, UnitDaily, (tree.province.id, campaign.id, datetime(2024, 10, 2).date()))
     assert daily is not None and (daily.visits, daily.households_visited, daily.households_covered_1) == (1, 1, 1)
     detail = client.get(f"/api/v1/households/{household_id}", headers=headers).json()
     assert detail["people"][0]["skills"]["online_payment"] == "proficient"
@@ -83,7 +83,7 @@ def test_same_visit_twice_changes_nothing_and_other_content_is_id_reused(client:
     assert client.post("/api/v1/visits", json=visit, headers=headers).status_code == 201
     again = client.post("/api/v1/visits", json=visit, headers=headers)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
-    assert session.get(UnitCoverage, (tree.province.id, 0)).visits == 1  # type: ignore[union-attr]
+    assert aggregate(session, UnitCoverage, (tree.province.id, 0)).visits == 1  # type: ignore[union-attr]
     changed = {**visit, "notes": "khác"}
     r = client.post("/api/v1/visits", json=changed, headers=headers)
     assert r.status_code == 409 and r.json()["error"]["code"] == "id_reused"
@@ -114,7 +114,7 @@ def test_visit_outside_area_is_not_found_and_future_dates_are_flagged(client: Te
     assert stored is not None and (stored.review, stored.review_reason) == ("pending", "future")
     naive = {**_visit(household_id, person_id), "visited_at": "2024-10-02T09:30:00"}
     assert client.post("/api/v1/visits", json=naive, headers=headers).status_code == 422
-    assert session.get(UnitCoverage, (tree.province.id, 0)).visits == 0  # type: ignore[union-attr]
+    assert aggregate(session, UnitCoverage, (tree.province.id, 0)).visits == 0  # type: ignore[union-attr]
 
 
 def test_deleting_a_household_takes_it_out_of_the_figures(client: TestClient, session: Session) -> None:
@@ -123,7 +123,7 @@ def test_deleting_a_household_takes_it_out_of_the_figures(client: TestClient, se
     body = {"id": household_id, "hamlet_id": tree.hamlet.id, "address": "Số 5, Khu vực 1", "deleted": True}
     r = client.post("/api/v1/households", json=body, headers=headers)
     assert r.status_code == 200, r.text
-    row = session.get(UnitCoverage, (tree.province.id, 0))
+    row = aggregate(session, UnitCoverage, (tree.province.id, 0))
     assert row is not None
     assert (row.households, row.households_visited, row.households_covered_1, row.people_proficient_all) == (0, 0, 0, 0)
 
@@ -142,14 +142,14 @@ def test_a_failed_savepoint_leaves_no_deltas_and_no_version_gap(client: TestClie
     before = session.get(AreaVersion, tree.hamlet.id).version  # type: ignore[union-attr]
     bad = VisitIn.model_validate({**_visit(household_id, person_id), "people": [{"person_id": new_id()}]})
     with pytest.raises(AppError) as refused, households.savepoint(session):
-        visits.record_visit(session, actor=user, scope=scope, data=bad, write_aggregates=False)
+        visits.record_visit(session, actor=user, scope=scope, data=bad)
     assert refused.value.code == "person_not_in_household"
     good = VisitIn.model_validate(_visit(household_id, person_id))
     with households.savepoint(session):
-        visits.record_visit(session, actor=user, scope=scope, data=good, write_aggregates=False)
+        visits.record_visit(session, actor=user, scope=scope, data=good)
     session.commit()
     assert session.get(AreaVersion, tree.hamlet.id).version == before + 1  # type: ignore[union-attr]
-    assert session.get(UnitCoverage, (tree.province.id, 0)).visits == 1  # type: ignore[union-attr]
+    assert aggregate(session, UnitCoverage, (tree.province.id, 0)).visits == 1  # type: ignore[union-attr]
 
 
 def test_a_campaign_counts_only_the_units_taking_part(client: TestClient, session: Session) -> None:

@@ -16,9 +16,9 @@ from app.auth.scope import OFFICIAL_ROLES, Scope, require_unit_across_schemes
 from app.campaigns.schemas import CampaignIn, CampaignPatch
 from app.errors import Conflict, Forbidden, Invalid, NotFound, OutsideYourArea
 from app.models import AdminUnit, Campaign, CampaignUnit, Visit
+from app.models.units import unit_chain
 from app.units import conversion
 from app.units import service as units
-from app.visits.aggregates import unit_chain
 
 EARLIEST = date(2020, 1, 1)
 LATEST = date(2100, 12, 31)

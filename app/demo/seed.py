@@ -5,9 +5,9 @@ team name), each step inserts only what is missing, and the generator draws from
 seeds, so a rerun plans the same rows, finds them all and changes nothing.
 
 Households and people go in with bulk inserts (20,000 ORM objects would take minutes); their report
-counters are then set from one GROUP BY. Visits are different: they go through the visit service one
-by one, so every derived level, household status and aggregate is exactly what the app itself would
-have written.
+counters are then set from one GROUP BY. Visits are different: they go through the visit service in
+batches, as a phone's push would, so every derived level, household status and aggregate is exactly
+what the app itself would have written.
 """
 
 import random
@@ -21,16 +21,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from app import coverage
 from app.auth.scope import Scope, scope_for
 from app.auth.security import hash_password
+from app.coverage import rollup
 from app.demo import names
 from app.households import service as households
 from app.models import (
-    ALL_TIME,
     AdminUnit,
     AreaVersion,
     Campaign,
@@ -51,7 +50,6 @@ from app.models.units import SCHEME_2004, SCHEME_2025
 from app.text import fold
 from app.units import conversion, importer
 from app.units.service import UnitNotFound, get_by_code
-from app.visits import aggregates
 from app.visits import service as visits
 from app.visits.schemas import VisitIn, VisitPersonIn
 
@@ -601,54 +599,17 @@ def _ensure_campaign(session: Session, province: AdminUnit, report: SeedReport) 
 
 
 def _set_household_counts(session: Session, province: AdminUnit) -> None:
-    """Set `households` and `people` of every unit in the province from the rows themselves.
-
-    The household service keeps these up to date as households change; rows inserted in bulk bypass
-    it, so the demo counts them once, SQL first: one GROUP BY per table, rolled up the tree. They live
-    in the all-time row (campaign 0) only: a unit's households do not depend on the campaign, and the
-    reports read the total from there, so a campaign row carrying its own copy would only drift.
-    """
-    live = (Household.province_code == PROVINCE, col(Household.deleted_at).is_(None))
-    per_hamlet_households = dict(
-        session.exec(select(Household.hamlet_id, func.count()).where(*live).group_by(col(Household.hamlet_id))).all()
-    )
-    per_hamlet_people = dict(
-        session.exec(
-            select(Person.hamlet_id, func.count())
-            .join(Household, col(Household.id) == Person.household_id)
-            .where(*live, col(Person.deleted_at).is_(None))
-            .group_by(col(Person.hamlet_id))
-        ).all()
-    )
-    units = session.exec(select(AdminUnit.id, AdminUnit.path).where(col(AdminUnit.path).startswith(province.path)))
-    totals: dict[int, list[int]] = {}
-    for maybe_id, path in units:
-        unit_id = maybe_id or 0
-        totals.setdefault(unit_id, [0, 0])
-        n_households = per_hamlet_households.get(unit_id, 0)
-        n_people = per_hamlet_people.get(unit_id, 0)
-        if n_households or n_people:
-            for ancestor in aggregates.unit_chain(path):
-                row = totals.setdefault(ancestor, [0, 0])
-                row[0] += n_households
-                row[1] += n_people
-    table = table_of(UnitCoverage)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["unit_id", "campaign_id"],
-        set_={"households": stmt.excluded.households, "people": stmt.excluded.people},
-    )
-    rows = [
-        {"unit_id": unit_id, "campaign_id": ALL_TIME, "households": h, "people": p}
-        for unit_id, (h, p) in sorted(totals.items())
-    ]
-    defaults = {c.name: 0 for c in table.columns if c.name not in ("unit_id", "campaign_id")}
-    session.execute(stmt, [{**defaults, **r} for r in rows])
+    """Households and people inserted in bulk bypass the household service: the hamlets' counts are
+    set once from the rows themselves (`coverage.set_population`, all-time rows only)."""
+    hamlets = session.exec(
+        select(AdminUnit.id).where(AdminUnit.level == "hamlet", col(AdminUnit.path).startswith(province.path))
+    ).all()
+    coverage.set_population(session, sorted(h for h in hamlets if h is not None))
 
 
 # --- visits -----------------------------------------------------------------------------------------
 
+VISIT_BATCH = 100  # visits per call, as in one sync push
 DAY_WEIGHTS = (35, 30, 20, 15)  # the first four days of the campaign
 OUTCOMES = (("met", 75), ("not_home", 18), ("declined", 5), ("moved", 2))
 
@@ -746,17 +707,20 @@ def _ensure_visits(
         users.update({u.phone: u for u in session.exec(select(User).where(col(User.phone).in_(chunk)))})
     scopes: dict[str, Scope] = {}
     started = time.perf_counter()
-    for n, (phone, visit) in enumerate(todo, start=1):
+    # Batches per volunteer, as a phone syncing its outbox would send them.
+    by_phone: dict[str, list[VisitIn]] = {}
+    for phone, visit in todo:
+        by_phone.setdefault(phone, []).append(visit)
+    done = 0
+    for phone, planned_visits in by_phone.items():
         actor = users[_e164(phone)]
         scope = scopes.get(phone) or scopes.setdefault(phone, scope_for(session, actor))
-        visits.record_visit(session, actor=actor, scope=scope, data=visit, write_aggregates=False)
-        if n % 500 == 0 or n == len(todo):
-            say(f"    {n}/{len(todo)} lượt thăm (visits) — {time.perf_counter() - started:.1f} s")
-    started = time.perf_counter()
-    # Deltas of all visits were summed in the session: each aggregate row is written once, not per visit.
-    aggregates.flush_aggregates(session)
+        for start in range(0, len(planned_visits), VISIT_BATCH):
+            batch = planned_visits[start : start + VISIT_BATCH]
+            visits.record_visits(session, actor=actor, scope=scope, items=batch)
+            done += len(batch)
+        say(f"    {done}/{len(todo)} lượt thăm (visits) — {time.perf_counter() - started:.1f} s")
     session.flush()
-    say(f"    tổng hợp báo cáo (report aggregates) — {time.perf_counter() - started:.1f} s")
     report.inserted["visits"] += len(todo)
 
 
@@ -769,7 +733,9 @@ def _totals(session: Session, province: AdminUnit, campaign: Campaign) -> dict[s
     def count_units(level: str) -> int:
         return session.exec(select(func.count()).where(AdminUnit.level == level, inside)).one()
 
-    coverage = session.get(UnitCoverage, (province.id, campaign.id))
+    assert province.id is not None
+    rows = rollup.rows(session, UnitCoverage, [province.id], UnitCoverage.campaign_id == campaign.id)
+    coverage = rows[0] if rows else None
     return {
         "districts": count_units("district"),
         "communes": count_units("commune"),

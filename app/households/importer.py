@@ -13,7 +13,8 @@ but the commune lacks is created on commit, once, and found by name the next tim
 Rows are inserted in bulk, not through `upsert_household` one by one: a new household has no visits,
 so its whole contribution to the reports is one household in its hamlet. The commit does what that
 path would do, per hamlet at once: one area-version bump, the households (and the head as a person
-when the list gives a birth year) and their all-time status rows stamped with it, one aggregate delta.
+when the list gives a birth year) stamped with it, then `coverage.households_added` and
+`coverage.people_added` (the status rows and the hamlet's counts).
 """
 
 import csv
@@ -32,12 +33,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import exists, literal
+from sqlalchemy import exists
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from app import coverage
 from app.auth.scope import Scope
 from app.errors import Forbidden, Invalid, NotFound, OutsideYourArea
 from app.households import import_layout as layout
@@ -58,7 +58,6 @@ from app.models import AdminUnit, Household, HouseholdStatus, Person
 from app.models.base import table_of, utcnow
 from app.text import fold
 from app.units import service as units
-from app.visits import aggregates
 
 __all__ = [
     "MAX_DATA_ROWS",
@@ -75,7 +74,6 @@ MAX_ROWS = MAX_DATA_ROWS
 CHUNK = 1000
 SHARED_PHONE_HOUSEHOLDS = 3  # a phone on this many households or more is likely a placeholder
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tungnha.vn/household-import")
-STATUS_COLUMNS = ["household_id", "campaign_id", "hamlet_id", "visits", "proficient_people", "version"]
 IMPORT_ROLES = ("commune_official", "district_official", "province_official", "admin")
 STATUSES = ("new", "duplicate", "already_imported", "error")
 
@@ -776,13 +774,10 @@ class CommitResult:
 def insert_rows(session: Session, *, actor_id: int | None, commune: AdminUnit, rows: list[Row]) -> CommitResult:
     """Insert the chosen rows not yet in the database, per hamlet in bulk (see the module's note)."""
     create_new_hamlets(session, commune=commune, rows=rows)
-    paths = dict(session.exec(select(AdminUnit.id, AdminUnit.path).where(AdminUnit.parent_id == commune.id)).all())
     by_hamlet: dict[int, dict[uuid.UUID, Row]] = defaultdict(dict)
     for r in rows:
         if r.status != "already_imported" and r.household_id is not None and r.hamlet_id is not None:
             by_hamlet[r.hamlet_id].setdefault(r.household_id, r)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     households, statuses, people = table_of(Household), table_of(HouseholdStatus), table_of(Person)
     now = utcnow()
     inserted: set[uuid.UUID] = set()
@@ -812,21 +807,20 @@ def insert_rows(session: Session, *, actor_id: int | None, commune: AdminUnit, r
             }
             for household_id, r in by_hamlet[hamlet_id].items()
         ]
-        for chunk in _chunks(new):
-            # A plain executemany: a row already there (another import got there first) is skipped.
-            session.execute(insert(households).on_conflict_do_nothing(index_elements=["id"]), chunk)
+        # A plain executemany: a row already there (another import got there first) is skipped.
+        coverage.sql.insert_missing(session, households, ["id"], new)
         # The households this import created are those of this version still without a status row.
         h = households.alias("h")
-        fresh = core_select(h.c.id, literal(0), h.c.hamlet_id, literal(0), literal(0), literal(version)).where(
-            h.c.hamlet_id == hamlet_id,
-            h.c.version == version,
-            ~exists().where(statuses.c.household_id == h.c.id, statuses.c.campaign_id == 0),
-        )
         added = list(
             session.execute(
-                statuses.insert().from_select(STATUS_COLUMNS, fresh).returning(statuses.c.household_id)
+                core_select(h.c.id).where(
+                    h.c.hamlet_id == hamlet_id,
+                    h.c.version == version,
+                    ~exists().where(statuses.c.household_id == h.c.id, statuses.c.campaign_id == 0),
+                )
             ).scalars()
         )
+        coverage.households_added(session, hamlet_id, added, version)
         heads = [
             {
                 "id": head_person_id(household_id),
@@ -844,12 +838,8 @@ def insert_rows(session: Session, *, actor_id: int | None, commune: AdminUnit, r
             for household_id in added
             if (r := by_hamlet[hamlet_id][household_id]).birth_year
         ]
-        for chunk in _chunks(heads):
-            session.execute(insert(people).on_conflict_do_nothing(index_elements=["id"]), chunk)
-        if added:
-            aggregates.add_delta(
-                session, aggregates.unit_chain(paths[hamlet_id]), Counter({("cov", 0, "households"): len(added)})
-            )
+        coverage.sql.insert_missing(session, people, ["id"], heads)
+        coverage.people_added(session, hamlet_id, len(heads))
         inserted.update(added)
     out = [
         {

@@ -6,16 +6,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from app import coverage
 from app.auth.scope import Scope
 from app.errors import AppError, Invalid, NotFound, OutsideYourArea
 from app.households.schemas import HouseholdIn, HouseholdPatch, PersonIn
 from app.models import (
     AdminUnit,
-    AreaVersion,
     Household,
     HouseholdDeparture,
     HouseholdHistory,
@@ -23,16 +21,13 @@ from app.models import (
     Person,
     PersonMilestone,
     PersonSkill,
-    Skill,
     User,
     Visit,
 )
 from app.models.base import table_of, utcnow
 from app.models.visits import PROFICIENT
 from app.text import fold
-from app.visits import aggregates, derived
 
-_VERSIONS = "tungnha_area_versions"
 HISTORY_FIELDS = ("hamlet_id", "address", "head_name", "phone", "member_count", "latitude", "longitude", "deleted_at")
 
 
@@ -75,47 +70,25 @@ WITHDRAWN_KEPT = ("address", "head_name", "phone", "latitude", "longitude")
 
 
 def bump_area_version(session: Session, hamlet_id: int) -> int:
-    """The hamlet's next version, taken once per transaction; its row lock orders concurrent writers."""
-    versions: dict[int, int] = session.info.setdefault(_VERSIONS, {})
-    if hamlet_id in versions:
-        return versions[hamlet_id]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = table_of(AreaVersion)
-    stmt = (
-        insert(table)
-        .values(hamlet_id=hamlet_id, version=1)
-        .on_conflict_do_update(index_elements=["hamlet_id"], set_={"version": table.c.version + 1})
-        .returning(table.c.version)
-    )
-    version = int(session.execute(stmt).scalar_one())
-    versions[hamlet_id] = version
-    return version
+    """The hamlet's next version; its row lock orders concurrent writers (see `app.coverage.sql`)."""
+    return coverage.bump_area_version(session, hamlet_id)
 
 
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
-    """A nested transaction for one mutation: on failure its rows, its aggregate deltas and its
+    """A nested transaction for one mutation: on failure its rows, its derived rows and its
     area-version bumps are all undone, so the rest of the batch goes on as if it never ran."""
-    deltas = aggregates.pending_snapshot(session)
-    versions = dict(session.info.get(_VERSIONS, {}))
     nested = session.begin_nested()
     try:
         yield
         nested.commit()
     except BaseException:
         nested.rollback()
-        aggregates.restore_pending(session, deltas)
-        session.info[_VERSIONS] = versions
         raise
 
 
 def skill_ids(session: Session) -> list[str]:
-    cached = session.info.get("tungnha_skill_ids")
-    if cached is None:
-        cached = list(session.exec(select(Skill.id).order_by(col(Skill.position))).all())
-        session.info["tungnha_skill_ids"] = cached
-    return cached
+    return coverage.skill_ids(session)
 
 
 def hamlet_for_write(session: Session, scope: Scope, hamlet_id: int) -> AdminUnit:
@@ -137,43 +110,6 @@ def get_household(session: Session, scope: Scope, household_id: uuid.UUID, *, fo
     if not scope.can_write_hamlet(hamlet.id, hamlet.path):  # type: ignore[arg-type]
         raise HouseholdNotFound(details={"household_id": str(household_id)})
     return household
-
-
-class Recompute:
-    """Context for a change to one household: contribution before, change, contribution after."""
-
-    def __init__(self, session: Session, household: Household) -> None:
-        self.session = session
-        self.household = household
-        self.skills = skill_ids(session)
-        self.before_hamlet = household.hamlet_id
-        self.before = derived.contribution(derived.compute_state(session, household, self.skills), self.skills)
-
-    def finish(self) -> tuple[int, set[uuid.UUID]]:
-        """Write derived rows and aggregate deltas; returns the area version and the people changed."""
-        session, household = self.session, self.household
-        session.flush()
-        state = derived.compute_state(session, household, self.skills)
-        after = derived.contribution(state, self.skills)
-        version = bump_area_version(session, household.hamlet_id)
-        if self.before_hamlet != household.hamlet_id:
-            bump_area_version(session, self.before_hamlet)
-        changed = derived.write_derived(session, household, state, self.skills, version)
-        old_path = _path(session, self.before_hamlet)
-        new_path = _path(session, household.hamlet_id)
-        if old_path == new_path:
-            after.subtract(self.before)
-            aggregates.add_delta(session, aggregates.unit_chain(new_path), after)
-        else:
-            aggregates.add_delta(session, aggregates.unit_chain(old_path), self.before, sign=-1)
-            aggregates.add_delta(session, aggregates.unit_chain(new_path), after)
-        return version, changed
-
-
-def _path(session: Session, unit_id: int) -> str:
-    unit = session.get(AdminUnit, unit_id)
-    assert unit is not None
-    return unit.path
 
 
 def _history(session: Session, household: Household, actor: User) -> None:
@@ -203,12 +139,11 @@ def upsert_household(session: Session, *, actor: User, scope: Scope, data: House
             created_by_id=actor.id,
             deleted_at=utcnow() if data.deleted else None,
         )
+        household.version = bump_area_version(session, hamlet.id)  # type: ignore[arg-type]
         session.add(household)
         session.flush()
-        change = Recompute(session, household)
-        change.before.clear()
-        household.version, _ = change.finish()
-        session.add(household)
+        if household.deleted_at is None:
+            coverage.households_added(session, household.hamlet_id, [household.id], household.version)
         return household, True
     # The household must also be in scope where it is now: nobody pulls one out of another area.
     get_household(session, scope, existing.id)
@@ -220,8 +155,14 @@ def upsert_household(session: Session, *, actor: User, scope: Scope, data: House
     values["deleted_at"] = (existing.deleted_at or utcnow()) if data.deleted else None
     if all(getattr(existing, k) == v for k, v in values.items()):
         return existing, False
-    change = Recompute(session, existing)
+    before_hamlet = existing.hamlet_id
     was_deleted = existing.deleted_at is not None
+    # Moved, deleted or restored: recomputed exactly. Any other edit leaves every figure as it is.
+    change = (
+        coverage.rebuild(session, [existing])
+        if values["hamlet_id"] != before_hamlet or (values["deleted_at"] is not None) != was_deleted
+        else None
+    )
     _history(session, existing, actor)
     for k, v in values.items():
         setattr(existing, k, v)
@@ -229,11 +170,15 @@ def upsert_household(session: Session, *, actor: User, scope: Scope, data: House
     existing.province_code = hamlet.province_code
     existing.updated_at = utcnow()
     session.add(existing)
-    version, _ = change.finish()
+    if change is not None:
+        versions, _ = change.finish()
+        version = versions[existing.id]
+    else:
+        version = bump_area_version(session, existing.hamlet_id)
     existing.version = version
-    if existing.hamlet_id != change.before_hamlet:
+    if existing.hamlet_id != before_hamlet:
         _move_people(session, existing, version)
-        _record_departure(session, existing, change.before_hamlet)
+        _record_departure(session, existing, before_hamlet)
     elif was_deleted != (existing.deleted_at is not None):
         # Phones drop its people and visits with it, or get them back when it is restored.
         _move_people(session, existing, version)
@@ -243,12 +188,12 @@ def upsert_household(session: Session, *, actor: User, scope: Scope, data: House
 def _record_departure(session: Session, household: Household, hamlet_id: int) -> None:
     """Phones of the hamlet it left must drop it: they pull this row as a tombstone."""
     version = bump_area_version(session, hamlet_id)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(HouseholdDeparture.__table__).values(  # type: ignore[attr-defined]
-        hamlet_id=hamlet_id, household_id=household.id, version=version
+    coverage.sql.upsert(
+        session,
+        table_of(HouseholdDeparture),
+        ["hamlet_id", "household_id"],
+        [{"hamlet_id": hamlet_id, "household_id": household.id, "version": version}],
     )
-    session.execute(stmt.on_conflict_do_update(index_elements=["hamlet_id", "household_id"], set_={"version": version}))
 
 
 def _move_people(session: Session, household: Household, version: int) -> None:
@@ -260,12 +205,6 @@ def _move_people(session: Session, household: Household, version: int) -> None:
     session.execute(
         update(Visit)
         .where(col(Visit.household_id) == household.id)
-        .values(hamlet_id=household.hamlet_id, version=version)
-    )
-    # Even a status whose figures did not change must be pulled again (a restored household).
-    session.execute(
-        update(HouseholdStatus)
-        .where(col(HouseholdStatus.household_id) == household.id)
         .values(hamlet_id=household.hamlet_id, version=version)
     )
 
@@ -308,7 +247,13 @@ def upsert_person(session: Session, *, actor: User, scope: Scope, data: PersonIn
         )
         if same:
             return existing, False
-    change = Recompute(session, household)
+    # Deleted or restored: recomputed exactly. A new member only adds to the count; an edit, nothing.
+    alive = deleted_at is None and household.deleted_at is None
+    change = (
+        coverage.rebuild(session, [household])
+        if existing is not None and (existing.deleted_at is None) != (deleted_at is None)
+        else None
+    )
     person = existing or Person(
         id=data.id, household_id=household.id, hamlet_id=household.hamlet_id, created_by_id=actor.id
     )
@@ -320,7 +265,14 @@ def upsert_person(session: Session, *, actor: User, scope: Scope, data: PersonIn
     )
     person.updated_at = utcnow()
     session.add(person)
-    version, _ = change.finish()
+    if change is not None:
+        versions, _ = change.finish()
+        version = versions[household.id]
+    else:
+        version = bump_area_version(session, household.hamlet_id)
+        if existing is None and alive:
+            session.flush()
+            coverage.people_added(session, household.hamlet_id, 1)
     person.version = version
     session.add(person)
     _sync_member_count(session, household, version)

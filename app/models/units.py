@@ -38,3 +38,8 @@ class AdminUnit(SQLModel, table=True):
     valid_from: date | None = None
     valid_to: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+def unit_chain(path: str) -> list[int]:
+    """'/1/7/93/' → [1, 7, 93]: the unit and every unit above it."""
+    return [int(p) for p in path.strip("/").split("/") if p]

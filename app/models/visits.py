@@ -10,6 +10,8 @@ OUTCOMES = ("met", "not_home", "declined", "moved")
 TAUGHT = 1
 PROFICIENT = 2
 LEVELS = {"taught": TAUGHT, "proficient": PROFICIENT}
+# Visit.review of a visit kept but counted nowhere until confirmed (app/visits/plausibility.py).
+REVIEW_PENDING = "pending"
 
 
 class Visit(SQLModel, table=True):
@@ -79,7 +81,8 @@ class VisitMilestone(SQLModel, table=True):
 
 
 class PersonSkill(SQLModel, table=True):
-    """Derived: a person's level per skill, the maximum over all visits (order never matters).
+    """Derived: a person's level per skill, the maximum over all visits (order never matters), and
+    the first local day it was shown proficient (None while only taught).
 
     Kept per campaign and over all time (campaign_id 0).
     """
@@ -90,6 +93,7 @@ class PersonSkill(SQLModel, table=True):
     campaign_id: int = Field(primary_key=True)
     skill_id: str = Field(foreign_key="skill.id", primary_key=True, max_length=40)
     level: int
+    proficient_on: date | None = None
 
 
 class PersonMilestone(SQLModel, table=True):

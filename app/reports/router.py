@@ -116,7 +116,7 @@ def volunteers_report(
     people proficient, days active, last sync, items in "Cần xử lý") and the households left, paginated
     (`limit`, `offset`, `reason`). Team leaders: the teams they lead; officials: their unit (or
     `unit_id` inside it, or one `team_id`); other roles are refused."""
-    return volunteers.volunteers(
+    report = volunteers.volunteers(
         session,
         scope=scope,
         campaign_id=campaign_id,
@@ -127,9 +127,12 @@ def volunteers_report(
         limit=page.limit,
         offset=page.offset,
     )
-    # Named personal data: every page an official reads is in the audit log (app/privacy/).
-    audit.log_named_read(session, scope=scope, kind="to_visit", unit_id=listing.unit.id, rows=len(listing.items))
-    return listing
+    # The households left are named: an official's read is in the audit log (app/privacy/).
+    left = report.households_left.items
+    audit.log_named_read(
+        session, scope=scope, kind="to_visit", unit_id=report.unit.id if report.unit else None, rows=len(left)
+    )
+    return report
 
 
 def _export(

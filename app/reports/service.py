@@ -1,9 +1,9 @@
 """Coverage, daily progress and the households still to visit, for one unit and one campaign.
 
 Coverage and progress read only the aggregate rows maintained on write (`unit_coverage`,
-`unit_skill`, `unit_milestone`, `unit_daily`): a province answers from a few dozen rows looked up by
-primary key, never from a GROUP BY over visits. A unit without a row has zeros. Definitions are
-those of `app.visits.derived` (DESIGN §6): visited = at least one `met` visit counted for the
+`unit_skill`, `unit_milestone`, `unit_daily`), through `app.coverage.rollup`: a hamlet's own rows, a
+unit above summed from its hamlets' rows, never a GROUP BY over visits. A unit without a row has
+zeros. Definitions are those of `app.coverage.rules` (DESIGN §6): visited = at least one `met` visit counted for the
 campaign; covered = at least the campaign's threshold (1 or 2) of people proficient in all five.
 The households total comes from the all-time rows (campaign 0); for a campaign it counts only the
 units taking part (`denominators`), so a district's campaign seen from the province is not diluted.
@@ -24,6 +24,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.auth.scope import Scope, require_unit_across_schemes
+from app.coverage import rollup
 from app.errors import Invalid, NotFound
 from app.models import (
     ALL_TIME,
@@ -211,11 +212,9 @@ def denominators(
     taking_part = list(listed) or [u for u in [session.get(AdminUnit, campaign.unit_id)] if u is not None]
     inner: dict[int, UnitCoverage] = {
         r.unit_id: r
-        for r in session.exec(
-            select(UnitCoverage).where(
-                col(UnitCoverage.unit_id).in_([p.id for p in taking_part]), UnitCoverage.campaign_id == ALL_TIME
-            )
-        ).all()
+        for r in rollup.rows(
+            session, UnitCoverage, [p.id for p in taking_part if p.id is not None], UnitCoverage.campaign_id == ALL_TIME
+        )
     }
     out: dict[int, tuple[int, int]] = {}
     for unit in units:
@@ -305,21 +304,13 @@ def _coverage_for(
     assert campaign_id is not None
     coverage: dict[tuple[int, int], UnitCoverage] = {
         (r.unit_id, r.campaign_id): r
-        for r in session.exec(
-            select(UnitCoverage).where(
-                col(UnitCoverage.unit_id).in_(ids), col(UnitCoverage.campaign_id).in_({ALL_TIME, campaign_id})
-            )
-        ).all()
+        for r in rollup.rows(session, UnitCoverage, ids, col(UnitCoverage.campaign_id).in_({ALL_TIME, campaign_id}))
     }
     skill_rows: dict[int, dict[str, UnitSkill]] = {}
-    for r in session.exec(
-        select(UnitSkill).where(col(UnitSkill.unit_id).in_(ids), UnitSkill.campaign_id == campaign_id)
-    ).all():
+    for r in rollup.rows(session, UnitSkill, ids, UnitSkill.campaign_id == campaign_id):
         skill_rows.setdefault(r.unit_id, {})[r.skill_id] = r
     milestone_rows: dict[int, dict[str, int]] = {}
-    for m in session.exec(
-        select(UnitMilestone).where(col(UnitMilestone.unit_id).in_(ids), UnitMilestone.campaign_id == campaign_id)
-    ).all():
+    for m in rollup.rows(session, UnitMilestone, ids, UnitMilestone.campaign_id == campaign_id):
         milestone_rows.setdefault(m.unit_id, {})[m.milestone_id] = m.people
     threshold = threshold_of(campaign)
     totals = denominators(session, units, campaign, {k[0]: r for k, r in coverage.items() if k[1] == ALL_TIME})
@@ -413,14 +404,9 @@ def progress(session: Session, *, scope: Scope, unit_id: int | None, campaign_id
     assert unit.id is not None
     scope_id = campaign.id if campaign is not None else ALL_TIME
     threshold = threshold_of(campaign)
-    base = session.get(UnitCoverage, (unit.id, ALL_TIME))
+    base = next(iter(rollup.rows(session, UnitCoverage, [unit.id], UnitCoverage.campaign_id == ALL_TIME)), None)
     households, _ = denominators(session, [unit], campaign, {unit.id: base} if base else {})[unit.id]
-    rows = {
-        r.day: r
-        for r in session.exec(
-            select(UnitDaily).where(UnitDaily.unit_id == unit.id, UnitDaily.campaign_id == scope_id)
-        ).all()
-    }
+    rows = {r.day: r for r in rollup.rows(session, UnitDaily, [unit.id], UnitDaily.campaign_id == scope_id)}
     if campaign is not None:
         first, last = campaign.starts_on, campaign.ends_on
     elif rows:

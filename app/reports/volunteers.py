@@ -37,6 +37,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.visits import PROFICIENT
+from app.privacy.service import hidden
 from app.reports.schemas import TO_VISIT_REASONS, ToVisitItem
 from app.reports.service import (
     CampaignNotFound,
@@ -293,8 +294,8 @@ def _households_left(
         ToVisitItem(
             household_id=str(h.id),
             hamlet=unit_ref(hamlet),
-            head_name=h.head_name,
-            address=h.address,
+            head_name=hidden(h) or h.head_name,
+            address="" if hidden(h) else h.address,
             member_count=h.member_count,
             reason=why,
             visits=s.visits if s else 0,

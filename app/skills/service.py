@@ -14,10 +14,10 @@ from sqlmodel import Session, col, delete, select
 from app.auth.scope import Scope
 from app.errors import Forbidden, Invalid, NotFound, OutsideYourArea
 from app.models import AdminUnit, Milestone, Skill, SkillLabel, SkillLessons
+from app.models.units import unit_chain
 from app.skills.schemas import Lesson, MilestoneIn, MilestonePatch
 from app.text import fold
 from app.units import service as units
-from app.visits.aggregates import unit_chain
 
 # The four national skills are worded by the ministry; the fifth names a local platform.
 EDITABLE_SKILLS = ("digital_platforms",)

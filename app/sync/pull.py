@@ -40,11 +40,11 @@ from app.models import (
     User,
     Visit,
 )
+from app.models.units import unit_chain
 from app.models.visits import PROFICIENT
 from app.privacy import notice
 from app.privacy.service import WITHDRAWN_LABEL
 from app.skills import service as skills_service
-from app.visits.aggregates import unit_chain
 
 # Within one version of a hamlet, rows go in this order. A departure comes before the household's
 # own rows, so a household that left and came back in one transaction ends up present.

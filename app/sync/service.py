@@ -10,13 +10,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from app.auth.phone import normalize_phone
 from app.auth.scope import Scope, scope_for
+from app.coverage import sql
 from app.errors import AppError, Forbidden, Invalid, NotFound, is_temporary_db_error
 from app.households import service as households
 from app.households.schemas import HouseholdIn, PersonIn
@@ -27,9 +26,8 @@ from app.models import (
     SyncRejection,
     User,
 )
-from app.models.base import utcnow
+from app.models.base import table_of, utcnow
 from app.sync.schemas import SCHEMA_VERSION, MutationIn, MutationResult, OutboxExport, PushIn, PushOut
-from app.visits import aggregates
 from app.visits import service as visits
 from app.visits.schemas import VisitIn
 
@@ -90,8 +88,10 @@ def check_schema_version(version: int) -> None:
 
 
 def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOut:
-    """Apply a batch in seq order. Effects, aggregates and the client's new last_seq land in the
-    caller's one transaction; nothing here commits."""
+    """Apply a batch in seq order. Effects, derived rows and the client's new last_seq land in the
+    caller's one transaction; nothing here commits. Visits go to `app.coverage.ingest` a run at a
+    time (a single visit is a run of one); only hamlet rows are written, so pushes to different
+    hamlets never wait on one another."""
     check_schema_version(data.schema_version)
     client = _lock_client(session, client_id=data.client_id, actor=actor)
     mutations = data.mutations
@@ -139,8 +139,6 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
             session.add(_rejection(client.client_id, results[i]))
     session.flush()
     _repeat_rejections(session, client.client_id, results)
-    # The province's aggregate rows are the hottest in the database: written once, at the very end.
-    aggregates.flush_aggregates(session)
     client.last_seq = last_seq
     client.last_push_at = utcnow()
     session.add(client)
@@ -151,11 +149,12 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
 def _lock_client(session: Session, *, client_id: str, actor: User) -> SyncClient:
     """The client's row, created on first use and locked so two pushes of one installation (a retry
     racing the original) run one after the other: the second sees the first's last_seq."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(SyncClient.__table__).values(  # type: ignore[attr-defined]
-        client_id=client_id, user_id=actor.id, last_seq=0, created_at=utcnow()
+    sql.insert_missing(
+        session,
+        table_of(SyncClient),
+        ["client_id"],
+        [{"client_id": client_id, "user_id": actor.id, "last_seq": 0, "created_at": utcnow()}],
     )
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["client_id"]))
     client = session.get(SyncClient, client_id, with_for_update=True, populate_existing=True)
     assert client is not None
     if client.user_id != actor.id:
@@ -285,7 +284,7 @@ def _apply(session: Session, *, actor: User, scope: Scope, record: BaseModel) ->
         households.upsert_person(session, actor=actor, scope=scope, data=record)
         return "applied"
     assert isinstance(record, VisitIn)
-    _, created = visits.record_visit(session, actor=actor, scope=scope, data=record, write_aggregates=False)
+    _, created = visits.record_visit(session, actor=actor, scope=scope, data=record)
     # The same visit already stored (an exported outbox imported, then the phone synced): success.
     return "applied" if created else "duplicate"
 

@@ -6,9 +6,9 @@ one volunteer closer together than a person can walk: more than one a minute sus
 A phone syncing a day's backlog at once sends many visits together, but their `visited_at` are spread
 over the day, so they are not flagged.
 
-A flagged visit has review = "pending"; `app.visits.derived.state_from_rows` leaves it out, so no
-derived row or aggregate counts it. A team leader or official confirms it (review = "confirmed") and
-the household is recomputed exactly, as after any other change.
+A flagged visit has review = "pending"; `app.coverage` leaves it out, so no derived row or aggregate
+counts it. A team leader or official confirms it (review = "confirmed") and the household is
+recomputed exactly (`coverage.rebuild`), as after any other rare change.
 """
 
 import uuid
@@ -17,15 +17,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
+from app import coverage
 from app.auth.scope import OFFICIAL_ROLES, Scope
 from app.errors import Forbidden, NotFound
-from app.models import AdminUnit, Household, Person, User, Visit
+from app.models import AdminUnit, Household, User, Visit
 from app.models.base import utcnow
+from app.models.visits import REVIEW_PENDING
 from app.units import service as units
 
-PENDING = "pending"
+PENDING = REVIEW_PENDING
 CONFIRMED = "confirmed"
 CLOCK_SKEW = timedelta(minutes=5)
 DENSE_RUN = 20
@@ -76,48 +78,39 @@ def assess(
 
 
 def flag_stored(session: Session, visit_ids: set[uuid.UUID]) -> None:
-    """Flag visits already counted: each household is recomputed exactly without them."""
-    from app.households.service import Recompute
-
+    """Flag visits already counted: their households are recomputed exactly without them."""
     if not visit_ids:
         return
     rows = session.exec(select(Visit).where(col(Visit.id).in_(sorted(visit_ids)))).all()
-    for household_id in sorted({v.household_id for v in rows}):
-        household = session.get(Household, household_id, with_for_update=True)
-        assert household is not None
-        change = Recompute(session, household)
-        for visit in rows:
-            if visit.household_id == household_id:
-                visit.review, visit.review_reason = PENDING, "too_dense"
-                session.add(visit)
-        version, changed = change.finish()
-        _bump_people(session, changed, version)
-        for visit in rows:
-            if visit.household_id == household_id:
-                visit.version = version
-                session.add(visit)
+    homes = list(
+        session.exec(
+            select(Household)
+            .where(col(Household.id).in_({v.household_id for v in rows}))
+            .order_by(col(Household.id))
+            .with_for_update()
+        ).all()
+    )
+    change = coverage.rebuild(session, homes)
+    for visit in rows:
+        visit.review, visit.review_reason = PENDING, "too_dense"
+        session.add(visit)
+    versions, _ = change.finish()
+    for visit in rows:
+        visit.version = versions[visit.household_id]
+        session.add(visit)
 
 
 def confirm(session: Session, visit: Visit, reviewer_id: int) -> int:
     """Count a flagged visit from now on: the household is recomputed exactly. Returns the area version."""
-    from app.households.service import Recompute
-
     household = session.get(Household, visit.household_id, with_for_update=True)
     assert household is not None
-    change = Recompute(session, household)
+    change = coverage.rebuild(session, [household])
     visit.review, visit.reviewed_by, visit.reviewed_at = CONFIRMED, reviewer_id, utcnow()
     session.add(visit)
-    version, changed = change.finish()
-    _bump_people(session, changed, version)
-    visit.version = version
+    versions, _ = change.finish()
+    visit.version = versions[household.id]
     session.add(visit)
-    return version
-
-
-def _bump_people(session: Session, people: set[uuid.UUID], version: int) -> None:
-    """People whose derived levels changed are sent to phones again at the next pull."""
-    if people:
-        session.execute(update(Person).where(col(Person.id).in_(sorted(people))).values(version=version))
+    return visit.version
 
 
 REVIEWER_ROLES = ("team_leader", *OFFICIAL_ROLES, "admin")

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
 from app.routing import OneHopRoute
-from app.visits import aggregates, plausibility, service
+from app.visits import plausibility, service
 from app.visits.schemas import FlaggedVisitOut, FlaggedVisitPageOut, VisitIn, VisitOut
 
 router = APIRouter(tags=["visits"], route_class=OneHopRoute)
@@ -32,6 +32,4 @@ def flagged_visits(
 
 @router.post("/visits/{visit_id}/confirm", response_model=FlaggedVisitOut)
 def confirm_visit(visit_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    out = plausibility.confirm_flagged(session, scope=scope, visit_id=visit_id)
-    aggregates.flush_aggregates(session)
-    return out
+    return plausibility.confirm_flagged(session, scope=scope, visit_id=visit_id)

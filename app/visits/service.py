@@ -1,4 +1,5 @@
-"""Recording a visit: the one path used by `POST /visits` and the sync `visit.create` mutation.
+"""Recording visits: checks, then `app.coverage.ingest`, for `POST /visits`, the sync `visit.create`
+mutation, an imported outbox and the demo seed.
 
 In the caller's transaction: the visit and its per-person levels and milestones are stored, each
 person's derived levels, the household status and the report aggregates follow. The same visit id
@@ -9,11 +10,10 @@ import hashlib
 import json
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, NamedTuple
 
-from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
+from app import coverage
 from app.auth.scope import Scope
 from app.errors import AppError, Invalid
 from app.households import service as households
@@ -28,12 +28,10 @@ from app.models import (
     TeamMember,
     User,
     Visit,
-    VisitMilestone,
-    VisitSkill,
 )
-from app.models.base import table_of, utcnow
+from app.models.base import utcnow
 from app.models.visits import LEVELS
-from app.visits import aggregates, derived, plausibility
+from app.visits import plausibility
 from app.visits.schemas import VisitIn
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -66,7 +64,7 @@ def _validate(session: Session, data: VisitIn, household_id: uuid.UUID, received
         if person_ids
         else {}
     )
-    _check(data, household_id, received_at, set(households.skill_ids(session)), _milestone_ids(session), known)
+    _check(data, household_id, received_at, set(coverage.skill_ids(session)), _milestone_ids(session), known)
 
 
 def _milestone_ids(session: Session) -> set[str]:
@@ -149,114 +147,67 @@ def _team_of(session: Session, user: User, hamlet: AdminUnit) -> int | None:
     return None
 
 
-def record_visit(
-    session: Session, *, actor: User, scope: Scope, data: VisitIn, write_aggregates: bool = True
-) -> tuple[Visit, bool]:
-    """Store a visit and everything derived from it. Returns (visit, created)."""
-    received_at = utcnow()
-    digest = content_hash(data)
-    existing = session.get(Visit, data.id)
-    if existing is not None:
-        if existing.content_hash != digest:
-            raise IdReused(details={"visit_id": str(data.id)})
-        return existing, False
-    household = households.get_household(session, scope, data.household_id, for_update=True)
-    if household.deleted_at is not None:
-        raise households.HouseholdDeleted(details={"household_id": str(household.id)})
-    _validate(session, data, household.id, received_at)
-    hamlet = session.get(AdminUnit, household.hamlet_id)
-    assert hamlet is not None
-    assert actor.id is not None
-    flags, retro = plausibility.assess(session, actor.id, [(data.id, data.visited_at)], received_at)
-    change = households.Recompute(session, household)
-    visit = Visit(
-        id=data.id,
-        household_id=household.id,
-        hamlet_id=household.hamlet_id,
-        volunteer_id=actor.id,  # type: ignore[arg-type]
-        team_id=_team_of(session, actor, hamlet),
-        campaign_id=_campaign_for(session, data.campaign_id, hamlet),
-        visited_at=data.visited_at,
-        visited_on=local_day(data.visited_at),
-        received_at=received_at,
-        outcome=data.outcome,
-        consent_given=data.consent_given,
-        consent_notice_version=data.consent_notice_version,
-        notes=data.notes,
-        content_hash=digest,
-        review=plausibility.PENDING if data.id in flags else None,
-        review_reason=flags.get(data.id),
-    )
-    session.add(visit)
-    session.flush()
-    for p in data.people:
-        for skill_id, level in p.skills.items():
-            session.add(VisitSkill(visit_id=visit.id, person_id=p.person_id, skill_id=skill_id, level=LEVELS[level]))
-        for milestone_id in set(p.milestones):
-            session.add(VisitMilestone(visit_id=visit.id, person_id=p.person_id, milestone_id=milestone_id))
-    version, changed_people = change.finish()
-    visit.version = version
-    session.add(visit)
-    if changed_people:
-        for person in session.exec(select(Person).where(col(Person.id).in_(sorted(changed_people)))).all():
-            person.version = version
-            session.add(person)
-    plausibility.flag_stored(session, retro)
-    if write_aggregates:
-        aggregates.flush_aggregates(session)
-    return visit, True
-
-
-class _NewVisit(NamedTuple):
-    """The columns of a visit the derived state reads, for visits not yet in the database."""
-
-    id: uuid.UUID
-    household_id: uuid.UUID
-    campaign_id: int | None
-    visited_on: date
-    received_at: datetime
-    visited_at: datetime
-    outcome: str
-    review: str | None = None
+def record_visit(session: Session, *, actor: User, scope: Scope, data: VisitIn) -> tuple[Visit, bool]:
+    """Store a visit and everything derived from it (a batch of one). Returns (visit, created)."""
+    (outcome,) = record_visits(session, actor=actor, scope=scope, items=[data])
+    if isinstance(outcome, AppError):
+        raise outcome
+    visit = session.get(Visit, data.id)
+    assert visit is not None
+    return visit, outcome
 
 
 def record_visits(session: Session, *, actor: User, scope: Scope, items: list[VisitIn]) -> list[bool | AppError]:
-    """record_visit(write_aggregates=False) for a run of visits from one sync batch.
+    """Store a batch of visits (one sync push's run, an outbox, the demo seed) through the coverage
+    write path.
 
     One answer per item, in order: True (stored), False (the same visit was already stored) or the
-    AppError refusing it, exactly as record_visit would decide, item after item. The accepted ones
-    are written together: their households locked in id order, their raw rows read in a few
-    queries, visits and skill rows inserted in bulk, derived rows and aggregate deltas computed once
-    per household. A database error leaves the caller's savepoint to roll back (nothing is
-    half-written) so it can fall back to record_visit one by one."""
+    AppError refusing it, as if the items were recorded one after the other. The accepted ones go
+    to `coverage.ingest` together. A database error leaves the caller's savepoint to roll back
+    (nothing is half-written)."""
     results: list[bool | AppError] = [False] * len(items)
+    if not items:
+        return results
     digests = [content_hash(d) for d in items]
     stored = dict(
         session.exec(select(Visit.id, Visit.content_hash).where(col(Visit.id).in_({d.id for d in items}))).all()
     )
-    locked = {
+    found = {
         h.id: h
         for h in session.exec(
-            select(Household)
-            .where(col(Household.id).in_(sorted({d.household_id for d in items})))
-            .order_by(col(Household.id))
-            .with_for_update()
+            select(Household).where(col(Household.id).in_(sorted({d.household_id for d in items})))
         ).all()
     }
+    hamlets: dict[int, AdminUnit | None] = {}
+    for h in found.values():
+        if h.hamlet_id not in hamlets:
+            hamlets[h.hamlet_id] = session.get(AdminUnit, h.hamlet_id)
+    # The hamlets' versions, then the households, in id order (as every writer takes them).
+    versions = coverage.lock(
+        session,
+        {h.hamlet_id for h in found.values() if hamlets.get(h.hamlet_id) is not None},
+        set(found),
+    )
+    if found:  # read again: deleted or moved while we waited for the lock
+        found = {
+            h.id: h
+            for h in session.exec(
+                select(Household).where(col(Household.id).in_(sorted(found))).execution_options(populate_existing=True)
+            ).all()
+        }
+        moved = {h.hamlet_id for h in found.values()} - set(versions)
+        if moved:  # moved to another hamlet meanwhile: its version too
+            versions.update(coverage.lock(session, moved, set()))
     person_ids = {p.person_id for d in items for p in d.people}
     known = (
         {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
         if person_ids
         else {}
     )
-    skills = households.skill_ids(session)
-    skill_set, milestone_ids = set(skills), _milestone_ids(session)
+    skill_set, milestone_ids = set(coverage.skill_ids(session)), _milestone_ids(session)
     teams: dict[int, int | None] = {}
-    # Held here: the session's identity map is weak, and these are asked for at every visit.
-    hamlets: dict[int, AdminUnit | None] = {}
     campaigns: dict[tuple[int | None, int], int | AppError | None] = {}
-    accepted: dict[uuid.UUID, list[tuple[_NewVisit, VisitIn]]] = {}
-    rows: list[dict[str, Any]] = []
+    accepted: list[coverage.NewVisit] = []
     for i, (data, digest) in enumerate(zip(items, digests, strict=True)):
         try:
             if data.id in stored:
@@ -264,7 +215,7 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
                     raise IdReused(details={"visit_id": str(data.id)})
                 results[i] = False
                 continue
-            household = locked.get(data.household_id)
+            household = found.get(data.household_id)
             hamlet = None
             if household is not None:
                 if household.hamlet_id not in hamlets:
@@ -272,6 +223,8 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
                 hamlet = hamlets[household.hamlet_id]
             if household is None or hamlet is None or not scope.can_write_hamlet(hamlet.id, hamlet.path):  # type: ignore[arg-type]
                 raise households.HouseholdNotFound(details={"household_id": str(data.household_id)})
+            if household.erased_at is not None:  # its personal data was erased on request: nothing new is kept
+                raise households.HouseholdErased(details={"household_id": str(household.id)})
             if household.deleted_at is not None:
                 raise households.HouseholdDeleted(details={"household_id": str(household.id)})
             received_at = utcnow()
@@ -282,104 +235,57 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
                     campaigns[key] = _campaign_for(session, data.campaign_id, hamlet)
                 except AppError as exc:
                     campaigns[key] = exc
-            found = campaigns[key]
-            if isinstance(found, AppError):
-                raise found
-            campaign_id = found
+            campaign = campaigns[key]
+            if isinstance(campaign, AppError):
+                raise campaign
             if hamlet.id not in teams:
                 teams[hamlet.id] = _team_of(session, actor, hamlet)  # type: ignore[index]
         except AppError as exc:
             results[i] = exc
             continue
-        visit = _NewVisit(
-            data.id, household.id, campaign_id, local_day(data.visited_at), received_at, data.visited_at, data.outcome
-        )
-        accepted.setdefault(household.id, []).append((visit, data))
         stored[data.id] = digest  # the same id again later in the run: duplicate or id_reused
         results[i] = True
-        rows.append(
-            {
-                "id": data.id,
-                "household_id": household.id,
-                "hamlet_id": household.hamlet_id,
-                "volunteer_id": actor.id,
-                "team_id": teams[hamlet.id],  # type: ignore[index]
-                "campaign_id": campaign_id,
-                "visited_at": data.visited_at,
-                "visited_on": visit.visited_on,
-                "received_at": received_at,
-                "outcome": data.outcome,
-                "consent_given": data.consent_given,
-                "consent_notice_version": data.consent_notice_version,
-                "notes": data.notes,
-                "content_hash": digest,
-            }
+        if data.consent_given and household.consent == "unknown":
+            # The first consent recorded at the door becomes the household's own (a withdrawal is only
+            # ever changed by an official, never by a visit that may have been made before it).
+            household.consent, household.consent_on = "given", local_day(data.visited_at)
+            household.consent_notice_version = data.consent_notice_version
+            session.add(household)
+        accepted.append(
+            coverage.NewVisit(
+                row={
+                    "id": data.id,
+                    "household_id": household.id,
+                    "hamlet_id": household.hamlet_id,
+                    "volunteer_id": actor.id,
+                    "team_id": teams[hamlet.id],  # type: ignore[index]
+                    "campaign_id": campaign,
+                    "visited_at": data.visited_at,
+                    "visited_on": local_day(data.visited_at),
+                    "received_at": received_at,
+                    "outcome": data.outcome,
+                    "consent_given": data.consent_given,
+                    "consent_notice_version": data.consent_notice_version,
+                    "notes": data.notes,
+                    "content_hash": digest,
+                    "review": None,
+                    "review_reason": None,
+                },
+                skills=[(p.person_id, s, LEVELS[level]) for p in data.people for s, level in p.skills.items()],
+                milestones=[(p.person_id, m) for p in data.people for m in sorted(set(p.milestones))],
+            )
         )
     if accepted:
         assert actor.id is not None
-        new = [(v.id, v.visited_at) for run in accepted.values() for v, _ in run]
-        flags, retro = plausibility.assess(session, actor.id, new, max(r["received_at"] for r in rows))
-        if flags:
-            for household_id, run in accepted.items():
-                accepted[household_id] = [
-                    (v._replace(review=plausibility.PENDING) if v.id in flags else v, d) for v, d in run
-                ]
-        for row in rows:
-            row["review"] = plausibility.PENDING if row["id"] in flags else None
-            row["review_reason"] = flags.get(row["id"])
-        _write_accepted(session, [locked[h] for h in accepted], accepted, rows, skills)
+        flags, retro = plausibility.assess(
+            session,
+            actor.id,
+            [(v.row["id"], v.row["visited_at"]) for v in accepted],
+            max(v.row["received_at"] for v in accepted),
+        )
+        for v in accepted:
+            if v.row["id"] in flags:
+                v.row["review"], v.row["review_reason"] = plausibility.PENDING, flags[v.row["id"]]
+        coverage.ingest(session, accepted, versions)
         plausibility.flag_stored(session, retro)
     return results
-
-
-def _write_accepted(
-    session: Session,
-    touched: list[Household],
-    accepted: dict[uuid.UUID, list[tuple["_NewVisit", VisitIn]]],
-    rows: list[dict[str, Any]],
-    skills: list[str],
-) -> None:
-    raw = derived.load_raw_rows(session, touched)
-    campaigns = {v.campaign_id for r in raw.values() for v in r.visits if v.campaign_id}
-    campaigns |= {v.campaign_id for new in accepted.values() for v, _ in new if v.campaign_id}
-    windows = derived.campaign_windows(session, campaigns)
-    before = {h.id: derived.contribution(derived.state_from_rows(h, raw[h.id], windows), skills) for h in touched}
-    versions = {h.id: households.bump_area_version(session, h.hamlet_id) for h in touched}
-    skill_rows: list[dict[str, Any]] = []
-    milestone_rows: list[dict[str, Any]] = []
-    for h in touched:
-        for visit, data in accepted[h.id]:
-            raw[h.id].visits.append(visit)
-            for p in data.people:
-                for skill_id, level in p.skills.items():
-                    skill_rows.append(
-                        {"visit_id": visit.id, "person_id": p.person_id, "skill_id": skill_id, "level": LEVELS[level]}
-                    )
-                    raw[h.id].skills.append((visit.id, p.person_id, skill_id, LEVELS[level]))
-                for milestone_id in set(p.milestones):
-                    milestone_rows.append(
-                        {"visit_id": visit.id, "person_id": p.person_id, "milestone_id": milestone_id}
-                    )
-                    raw[h.id].milestones.append((visit.id, p.person_id, milestone_id))
-    for row in rows:
-        row["version"] = versions[row["household_id"]]
-    session.execute(insert(table_of(Visit)), rows)
-    if skill_rows:
-        session.execute(insert(table_of(VisitSkill)), skill_rows)
-    if milestone_rows:
-        session.execute(insert(table_of(VisitMilestone)), milestone_rows)
-    states = [(h, derived.state_from_rows(h, raw[h.id], windows), versions[h.id]) for h in touched]
-    for h, state, _ in states:
-        after = derived.contribution(state, skills)
-        after.subtract(before[h.id])
-        hamlet = session.get(AdminUnit, h.hamlet_id)
-        assert hamlet is not None
-        aggregates.add_delta(session, aggregates.unit_chain(hamlet.path), after)
-    changed = derived.write_derived_many(session, states, skills)
-    by_version: dict[int, list[uuid.UUID]] = {}
-    for h, state, version in states:
-        people = {pid for st in state.scopes.values() for pid in st.people} | raw[h.id].live_people
-        by_version.setdefault(version, []).extend(sorted(changed & people))
-    for version, ids in by_version.items():
-        if ids:
-            session.execute(update(Person).where(col(Person.id).in_(ids)).values(version=version))

@@ -1,7 +1,7 @@
 """personal data: the export log grows into the audit log; households record source, consent and erasure
 
 Revision ID: privacy_01
-Revises: harden_auth_03
+Revises: writepath_01
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "privacy_01"
-down_revision: str | None = "harden_auth_03"
+down_revision: str | None = "writepath_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

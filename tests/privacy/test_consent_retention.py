@@ -167,3 +167,6 @@ def test_an_imported_household_comes_from_the_commune_list_with_consent_unknown_
     assert data["household"]["source"] == "import"
     assert data["household"]["consent"]["state"] == "given"
     assert data["household"]["consent"]["notice_version"] == CURRENT_VERSION
+    # The visit's consent became the household's own record, as the list shows it.
+    [listed] = client.get("/api/v1/households", params={"q": "nhap danh sach"}, headers=official).json()["items"]
+    assert listed["consent"] == "given"

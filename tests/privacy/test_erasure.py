@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.models import Household
 from tests.privacy.helpers import add_household, audit_rows, figures, find_everywhere, make_world
-from tests.sync.helpers import PULL, apply, household, new_client_id, numbered, person, pull_all, push, statuses
+from tests.sync.helpers import PULL, apply, household, new_client_id, numbered, person, pull_all, push, statuses, visit
 
 NAME = "Bùi Thị Xoan"
 OLD_ADDRESS = "Số 17 hẻm Cây Gòn"
@@ -105,8 +105,9 @@ def test_erasure_leaves_no_trace_keeps_every_figure_and_phones_drop_the_househol
     # A phone that still had the household in its outbox cannot write names back.
     again = household(world.tree.hamlet.id, hid=hid, head_name=NAME, address=ADDRESS)
     back = person(hid, pid=pid, full_name=PERSON)
-    r = push(client, world.headers["volunteer"], phone_client, numbered([again, back], start=5))
-    assert statuses(r) == ["rejected", "rejected"]
+    late = visit(hid, [], outcome="not_home", notes=NOTE)
+    r = push(client, world.headers["volunteer"], phone_client, numbered([again, back, late], start=5))
+    assert statuses(r) == ["rejected", "rejected", "rejected"]
     assert {x["code"] for x in r.json()["results"]} == {"household_erased"}
     assert find_everywhere(session, [NAME, PERSON]) == []
     assert (

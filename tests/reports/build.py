@@ -9,7 +9,6 @@ from app.auth.scope import scope_for
 from app.households import service as households
 from app.households.schemas import HouseholdIn, PersonIn
 from app.models import AdminUnit, Campaign, User
-from app.visits import aggregates
 from app.visits import service as visits
 from app.visits.schemas import VisitIn
 
@@ -34,25 +33,21 @@ class Field:
         )  # type: ignore[arg-type]
         households.upsert_household(self.session, actor=self.actor, scope=self.scope, data=data)
         self.homes[data.id] = data
-        aggregates.flush_aggregates(self.session)
         return data.id
 
     def person(self, household_id: uuid.UUID, name: str = "Thành viên") -> uuid.UUID:
         data = PersonIn(id=uuid.uuid4(), household_id=household_id, full_name=name)
         households.upsert_person(self.session, actor=self.actor, scope=self.scope, data=data)
-        aggregates.flush_aggregates(self.session)
         return data.id
 
     def delete_person(self, household_id: uuid.UUID, person_id: uuid.UUID) -> None:
         data = PersonIn(id=person_id, household_id=household_id, full_name="Thành viên", deleted=True)
         households.upsert_person(self.session, actor=self.actor, scope=self.scope, data=data)
-        aggregates.flush_aggregates(self.session)
 
     def update_household(self, household_id: uuid.UUID, **changes: object) -> None:
         data = self.homes[household_id].model_copy(update=changes)
         households.upsert_household(self.session, actor=self.actor, scope=self.scope, data=data)
         self.homes[household_id] = data
-        aggregates.flush_aggregates(self.session)
 
     def visit(
         self,

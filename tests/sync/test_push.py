@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 from app.config import get_settings
 from app.models import Household, Person, SyncClient, UnitCoverage, Visit
 from app.models.base import utcnow
-from tests.factories import login, make_campaign, make_tree, make_user
+from tests.factories import aggregate, login, make_campaign, make_tree, make_user
 from tests.sync.helpers import household, new_client_id, numbered, person, push, statuses, visit
 
 
@@ -39,7 +39,7 @@ def test_a_batch_applies_once_and_a_resent_batch_is_duplicate(client: TestClient
     again = push(client, headers, cid, batch)
     assert statuses(again) == ["duplicate"] * 3
     assert (_count(session, Household), _count(session, Person), _count(session, Visit)) == (1, 1, 1)
-    province = session.get(UnitCoverage, (tree.province.id, 0))
+    province = aggregate(session, UnitCoverage, (tree.province.id, 0))
     assert province is not None and (province.visits, province.people_proficient_all) == (1, 1)
 
 

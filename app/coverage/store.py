@@ -1,0 +1,160 @@
+"""Reading and writing the derived rows: household status, person skills and milestones, and the
+hamlet's aggregate rows. Only `app.coverage` calls this module."""
+
+import uuid
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlmodel import Session, col
+
+from app.coverage import sql
+from app.coverage.rules import Key, PersonState, ScopeState, aware
+from app.models import (
+    Campaign,
+    HouseholdStatus,
+    Person,
+    PersonMilestone,
+    PersonSkill,
+    Skill,
+    UnitCoverage,
+    UnitDaily,
+    UnitMilestone,
+    UnitSkill,
+)
+from app.models.base import table_of
+
+AGGREGATES: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "cov": (table_of(UnitCoverage), ("unit_id", "campaign_id")),
+    "skill": (table_of(UnitSkill), ("unit_id", "campaign_id", "skill_id")),
+    "ms": (table_of(UnitMilestone), ("unit_id", "campaign_id", "milestone_id")),
+    "day": (table_of(UnitDaily), ("unit_id", "campaign_id", "day")),
+}
+PS, PM, HS = table_of(PersonSkill), table_of(PersonMilestone), table_of(HouseholdStatus)
+
+
+def skill_ids(session: Session) -> list[str]:
+    """The skills, in catalogue order: "proficient in all five" is over these."""
+    return list(session.execute(select(col(Skill.id)).order_by(col(Skill.position))).scalars())
+
+
+def campaign_windows(session: Session, campaign_ids: set[int]) -> dict[int, tuple[date, date]]:
+    if not campaign_ids:
+        return {}
+    rows = session.execute(
+        select(col(Campaign.id), col(Campaign.starts_on), col(Campaign.ends_on)).where(
+            col(Campaign.id).in_(sorted(campaign_ids))
+        )
+    ).all()
+    return {i: (s, e) for i, s, e in rows}
+
+
+def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[int, ScopeState]]:
+    """The current state rows of some households (three queries, none over visits)."""
+    out: dict[uuid.UUID, dict[int, ScopeState]] = {h: {} for h in household_ids}
+    if not household_ids:
+        return out
+    for r in session.execute(
+        select(
+            HS.c.household_id, HS.c.campaign_id, HS.c.visits, HS.c.last_outcome, HS.c.last_visit_at, HS.c.visited_on
+        ).where(HS.c.household_id.in_(household_ids))
+    ).all():
+        out[r[0]][r[1]] = ScopeState(visits=r[2], last_outcome=r[3], last_visit_at=aware(r[4]), visited_on=r[5])
+    for hid, pid, c, skill, level, on in session.execute(
+        select(
+            col(Person.household_id), PS.c.person_id, PS.c.campaign_id, PS.c.skill_id, PS.c.level, PS.c.proficient_on
+        )
+        .join(Person, col(Person.id) == PS.c.person_id)
+        .where(col(Person.household_id).in_(household_ids))
+    ).all():
+        p = out[hid].setdefault(c, ScopeState()).people.setdefault(pid, PersonState())
+        p.levels[skill] = level
+        if on is not None:
+            p.proficient_on[skill] = on
+    for hid, pid, c, m, on in session.execute(
+        select(col(Person.household_id), PM.c.person_id, PM.c.campaign_id, PM.c.milestone_id, PM.c.reached_on)
+        .join(Person, col(Person.id) == PM.c.person_id)
+        .where(col(Person.household_id).in_(household_ids))
+    ).all():
+        out[hid].setdefault(c, ScopeState()).people.setdefault(pid, PersonState()).milestones[m] = on
+    return out
+
+
+def write_status(session: Session, rows: list[dict[str, Any]]) -> None:
+    sql.upsert(session, HS, ["household_id", "campaign_id"], rows)
+
+
+def write_person_rows(session: Session, skills: list[dict[str, Any]], milestones: list[dict[str, Any]]) -> None:
+    sql.upsert(session, PS, ["person_id", "campaign_id", "skill_id"], skills)
+    sql.upsert(session, PM, ["person_id", "campaign_id", "milestone_id"], milestones)
+
+
+def delete_rows(
+    session: Session,
+    skills: list[tuple[Any, ...]],
+    milestones: list[tuple[Any, ...]],
+    statuses: list[tuple[Any, ...]],
+) -> None:
+    if skills:
+        where_ps = (
+            PS.c.person_id == bindparam("p"),
+            PS.c.campaign_id == bindparam("c"),
+            PS.c.skill_id == bindparam("k"),
+        )
+        session.execute(delete(PS).where(*where_ps), [{"p": p, "c": c, "k": k} for p, c, k in skills])
+    if milestones:
+        where = (
+            PM.c.person_id == bindparam("p"),
+            PM.c.campaign_id == bindparam("c"),
+            PM.c.milestone_id == bindparam("k"),
+        )
+        session.execute(delete(PM).where(*where), [{"p": p, "c": c, "k": k} for p, c, k in milestones])
+    if statuses:
+        where_hs = (HS.c.household_id == bindparam("h"), HS.c.campaign_id == bindparam("c"))
+        session.execute(delete(HS).where(*where_hs), [{"h": h, "c": c} for h, c in statuses])
+
+
+def bump_people(session: Session, by_version: dict[int, set[uuid.UUID]]) -> None:
+    """People whose derived rows changed are sent to phones again at the next pull."""
+    for version, ids in sorted(by_version.items()):
+        if ids:
+            session.execute(update(Person).where(col(Person.id).in_(sorted(ids))).values(version=version))
+
+
+def expire_derived(session: Session) -> None:
+    """ORM copies of derived rows in the session are stale after the bulk statements: read them again."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, PersonSkill | PersonMilestone | HouseholdStatus):
+            session.expire(obj)
+
+
+def _row_key(unit_id: int, key: Key) -> tuple[tuple[Any, ...], str]:
+    """(the aggregate row's primary key, the counter column) for one delta."""
+    kind = key[0]
+    if kind == "cov":
+        return (kind, unit_id, key[1]), key[2]
+    if kind == "ms":
+        return (kind, unit_id, key[1], key[2]), "people"
+    return (kind, unit_id, key[1], key[2]), key[3]
+
+
+def apply_deltas(session: Session, deltas: dict[int, Counter[Key]]) -> None:
+    """Add counter deltas to hamlets' aggregate rows: one statement per table, rows in key order so
+    that two writers of one hamlet take the row locks in the same order. Only hamlet rows are
+    written: the units above are summed from them when read (`app.coverage.rollup`)."""
+    rows: dict[tuple[Any, ...], dict[str, int]] = {}
+    for hamlet_id, delta in deltas.items():
+        for key, n in delta.items():
+            if n:
+                row_key, column = _row_key(hamlet_id, key)
+                rows.setdefault(row_key, {})[column] = rows.get(row_key, {}).get(column, 0) + n
+    for kind, (table, key_columns) in AGGREGATES.items():
+        keys = sorted((k for k in rows if k[0] == kind), key=lambda k: k[1:])
+        if not keys:
+            continue
+        counters = [c.name for c in table.columns if c.name not in key_columns]
+        params = [
+            {**dict(zip(key_columns, k[1:], strict=True)), **{c: rows[k].get(c, 0) for c in counters}} for k in keys
+        ]
+        sql.add_counts(session, table, list(key_columns), params)
