@@ -3,6 +3,7 @@ everyone's. Now at most one push is in flight per `client_id` (a second waits br
 Retry-After), and one phone's queue holds no slot that another phone needs."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -41,7 +42,9 @@ def test_one_phones_parallel_pushes_hold_one_slot_and_never_starve_another_phone
         assert sorted(order[2:]) == ["a2", "a3", "a4", "a5", "a6"]
         assert admission.running == 0 and admission._in_flight == {}
 
-    asyncio.run(scenario())
+    # A thread of its own: a browser test earlier in this worker may have left an event loop running here.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
 
 
 def test_a_second_push_of_the_same_phone_waits_then_gets_429_with_retry_after(
