@@ -18,7 +18,60 @@ def run_migrations(url: str | None = None) -> None:
     cfg.attributes["configure_logger"] = False
     if url:
         cfg.set_main_option("sqlalchemy.url", url)
+    before = _revision(url)
     command.upgrade(cfg, "head")
+    if before is not None and _crosses(cfg, before, REBUILD_AFTER):
+        _rebuild_derived(url)
+
+
+# Upgrading across this revision recomputes every derived row once: the coverage rules changed there
+# (a household's last outcome follows the visit's own time, not its arrival).
+REBUILD_AFTER = "writepath_01"
+
+
+def _revision(url: str | None) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    from app.db import make_engine
+
+    engine = make_engine(url) if url else _default_engine()
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def _default_engine():  # type: ignore[no-untyped-def]
+    from app.config import get_settings
+    from app.db import make_engine
+
+    return make_engine(get_settings().database_url)
+
+
+def _crosses(cfg: object, before: str, revision: str) -> bool:
+    """True when `revision` was applied by the upgrade that started at `before`."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(cfg)  # type: ignore[arg-type]
+    return any(r.revision == revision for r in script.iterate_revisions("heads", before))
+
+
+def _rebuild_derived(url: str | None) -> None:
+    from sqlmodel import Session
+
+    from app import coverage
+    from app.db import make_engine
+
+    engine = make_engine(url) if url else _default_engine()
+    try:
+        with Session(engine) as session:
+            hamlets = coverage.hamlets_under(session, None)
+            coverage.rebuild_hamlets(session, hamlets)
+            session.commit()
+    finally:
+        engine.dispose()
+    typer.echo(f"Đã tính lại số liệu tổng hợp của {len(hamlets)} thôn (derived rows rebuilt after the upgrade).")
 
 
 @app.command()

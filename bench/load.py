@@ -69,6 +69,7 @@ class Phone:
     outbox: list[dict[str, Any]] = field(default_factory=list)  # sent, not yet acknowledged
     created: list[str] = field(default_factory=list)
     acked: int = 0
+    pushed: bool = False  # sent at least one push during the load (a long think time may leave one idle)
 
 
 @dataclass
@@ -202,6 +203,7 @@ async def login(http: httpx.AsyncClient, url: str, phone: Phone, gate: asyncio.S
 async def send_outbox(http: httpx.AsyncClient, url: str, phone: Phone, stats: Stats, rng: random.Random) -> bool:
     """One push of what the phone holds; True when it was acknowledged."""
     body = {"client_id": phone.client_id, "schema_version": 1, "mutations": phone.outbox[:100]}
+    phone.pushed = True
     started = time.monotonic()
     try:
         r = await http.post(f"{url}/api/v1/sync/push", json=body, headers={"Authorization": f"Bearer {phone.token}"})
@@ -358,6 +360,7 @@ async def main_async(args: argparse.Namespace) -> int:
         elapsed = time.monotonic() - started
         acked_during_load = stats.visits_acked
         phones_through = sum(1 for p in phones if p.acked)
+        phones_pushed = sum(1 for p in phones if p.pushed)
         during_load, unanswered_during_load = Counter(stats.answers), stats.unanswered
         health_during_load, health_failures = list(stats.health), stats.health_failures
         # SIGTERM while the phones are still pushing (their requests then fail; they keep their outbox).
@@ -409,7 +412,7 @@ async def main_async(args: argparse.Namespace) -> int:
     log(f"devices {len(phones)}, {elapsed:.0f} s of load, workers {args.workers}, think {args.think} s")
     rate = acked_during_load / elapsed
     log(f"visits acknowledged during the load: {acked_during_load} = {rate:.1f} visits/s;", end="")
-    log(f" phones with visits through: {phones_through} of {len(phones)}")
+    log(f" phones with visits through: {phones_through} of the {phones_pushed} that pushed ({len(phones)} phones)")
     log(
         f"push latency (answered 200): p50 {pct(lat, 0.5) * 1000:.0f} ms, p95 {pct(lat, 0.95) * 1000:.0f} ms,"
         f" p99 {pct(lat, 0.99) * 1000:.0f} ms   [baseline, one phone alone: p50 {alone_push * 1000:.0f} ms;"
@@ -431,6 +434,8 @@ async def main_async(args: argparse.Namespace) -> int:
     missed = []
     if unanswered_during_load:
         missed.append("unanswered requests")
+    if phones_through < phones_pushed:
+        missed.append("phones that pushed but got nothing through")
     if bad_answers:
         missed.append(f"answers other than 200/429/503: {bad_answers}")
     if worst_health > TARGET_HEALTH_S or health_failures:

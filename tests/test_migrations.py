@@ -80,3 +80,39 @@ def test_a_sqlite_database_with_visits_migrates_from_the_first_release(tmp_path:
         assert conn.exec_driver_sql("SELECT count(*) FROM visit").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     engine.dispose()
+
+
+def test_upgrading_across_the_coverage_rules_rebuilds_derived_rows_once(tmp_path: Path) -> None:
+    """The coverage rules changed at `writepath_01` (last outcome by the visit's own time): `tungnha migrate`
+    over a database from before it recomputes every derived row, so `coverage verify` finds nothing."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from app import coverage
+    from app.cli import REBUILD_AFTER, run_migrations
+    from tests import factories
+    from tests.reports.build import Field
+
+    url = f"sqlite:///{tmp_path}/rules.db"
+    cfg = _config(url)
+    command.upgrade(cfg, "head")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        tree = factories.make_tree(session)
+        volunteer = factories.make_user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet])
+        build = Field(session, volunteer)
+        household = build.household(tree.hamlet)
+        person = build.person(household)
+        build.visit(household, date(2024, 10, 2), skills={person: {"online_payment": "proficient"}})
+        session.commit()
+    command.downgrade(cfg, f"{REBUILD_AFTER}-1")
+    with engine.begin() as conn:  # derived rows as the old rules could have left them
+        conn.exec_driver_sql("UPDATE household_status SET visits = 7")
+    run_migrations(url)
+    with Session(engine) as session:
+        assert coverage.verify(session, coverage.hamlets_under(session, None)) == []
+        visits = session.connection().exec_driver_sql("SELECT DISTINCT visits FROM household_status").scalars().all()
+        assert visits == [1]
+    run_migrations(url)  # already at head: nothing is rebuilt again
+    engine.dispose()

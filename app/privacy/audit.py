@@ -38,6 +38,8 @@ KIND_VI = {
     "households": "Danh sách hộ gia đình",
     "household": "Chi tiết hộ gia đình",
     "household_data": "Toàn bộ dữ liệu của hộ",
+    "flagged_visits": "Lượt thăm chờ xác nhận",
+    "outbox_file": "Tệp dữ liệu từ máy",
     "audit": "Nhật ký truy cập",
     "erase": "Theo yêu cầu",
     "retention": "Hết thời hạn lưu trữ",

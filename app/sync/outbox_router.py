@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel
 
 from app.deps import ScopeDep, SessionDep
+from app.privacy import audit
 from app.routing import OneHopRoute
 from app.sync import outbox
 from app.sync.schemas import MutationResult
@@ -65,7 +66,10 @@ def _read(upload: UploadFile) -> bytes:
 def preview(session: SessionDep, scope: ScopeDep, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """What the file holds: whose phone, how many changes of each kind, which households, how many the
     server already has. Nothing is written."""
-    return outbox.summary(session, scope=scope, content=_read(file))
+    found = outbox.summary(session, scope=scope, content=_read(file))
+    # The file names the households the volunteer visited: the official's read is in the audit log.
+    audit.log_named_read(session, scope=scope, kind="outbox_file", unit_id=None, rows=len(found["households"]))
+    return found
 
 
 @router.post("/apply", response_model=OutboxApplyOut)

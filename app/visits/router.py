@@ -4,6 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
+from app.privacy import audit
 from app.routing import OneHopRoute
 from app.visits import plausibility, service
 from app.visits.schemas import FlaggedVisitOut, FlaggedVisitPageOut, VisitIn, VisitOut
@@ -27,6 +28,8 @@ def flagged_visits(
     items, total = plausibility.list_flagged(
         session, scope=scope, unit_id=unit_id, limit=page.limit, offset=page.offset
     )
+    # Named households (head of household): an official's read is in the audit log.
+    audit.log_named_read(session, scope=scope, kind="flagged_visits", unit_id=unit_id, rows=len(items))
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 

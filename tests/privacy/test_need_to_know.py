@@ -127,3 +127,21 @@ def test_account_changes_and_password_resets_are_audited(client: TestClient, ses
     assert client.post(f"/api/v1/users/{teammate}/deactivate", headers=official).status_code == 200
     rows = [(e.category, e.kind, e.target_user_id) for e in audit_rows(session)]
     assert rows == [("password_reset", "reset", teammate), ("user_change", "deactivate", teammate)]
+
+
+def test_an_officials_read_of_flagged_visits_is_logged_and_a_leaders_is_not(
+    client: TestClient, session: Session
+) -> None:
+    """The visits awaiting confirmation carry the head of household's name."""
+    world = make_world(client, session)
+    for role, unit, logged in (
+        ("team_leader", world.tree.hamlet.id, False),
+        ("commune_official", world.tree.commune.id, True),
+    ):
+        before = len(audit_rows(session, "named_read"))
+        r = client.get("/api/v1/visits/flagged", params={"unit_id": unit}, headers=world.headers[role])
+        assert r.status_code == 200, r.text
+        rows = audit_rows(session, "named_read")[before:]
+        assert [(e.kind, e.user_id) for e in rows] == ([("flagged_visits", world.users[role].id)] if logged else []), (
+            role
+        )

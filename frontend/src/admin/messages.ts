@@ -287,6 +287,8 @@ const MESSAGES = {
   akind_deactivate: ['Vô hiệu hóa', 'Deactivated'],
   akind_activate: ['Kích hoạt lại', 'Reactivated'],
   akind_reset: ['Đặt lại mật khẩu', 'Password reset'],
+  akind_flagged_visits: ['Lượt thăm chờ xác nhận', 'Visits awaiting confirmation'],
+  akind_outbox_file: ['Tệp dữ liệu từ máy', 'A phone\'s data file'],
 } as const;
 
 export type AdminKey = keyof typeof MESSAGES;

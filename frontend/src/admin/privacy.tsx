@@ -9,7 +9,7 @@ import type { AuditPage, AuditRow, Erasure, HouseholdDetail, HouseholdPage, Hous
 
 const PAGE = 50;
 // The kinds the server writes (app/privacy/audit.py KIND_VI); an unknown one is shown as it is.
-const KINDS = new Set(['coverage', 'progress', 'to_visit', 'households', 'household', 'household_data', 'audit', 'erase', 'retention', 'withdrawn', 'given', 'create', 'update', 'area', 'deactivate', 'activate', 'reset']);
+const KINDS = new Set(['coverage', 'progress', 'to_visit', 'households', 'household', 'household_data', 'flagged_visits', 'outbox_file', 'audit', 'erase', 'retention', 'withdrawn', 'given', 'create', 'update', 'area', 'deactivate', 'activate', 'reset']);
 const CATEGORIES = ['export', 'named_read', 'erasure', 'access_request', 'consent', 'password_reset', 'user_change'] as const;
 
 function consentLabel(h: HouseholdRow): string {
