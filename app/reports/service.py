@@ -474,6 +474,23 @@ def _reason(threshold: int) -> Any:
     )
 
 
+def to_visit_item(h: Household, s: HouseholdStatus | None, hamlet: AdminUnit, reason: str) -> ToVisitItem:
+    """One household still to visit, with the reason."""
+    return ToVisitItem(
+        household_id=str(h.id),
+        hamlet=unit_ref(hamlet),
+        # Withdrawn consent or erased: still to visit and counted, never named (app/privacy/).
+        head_name=hidden(h) or h.head_name,
+        address="" if hidden(h) else h.address,
+        member_count=h.member_count,
+        reason=reason,
+        visits=s.visits if s else 0,
+        last_outcome=s.last_outcome if s else None,
+        last_visit_at=s.last_visit_at if s else None,
+        proficient_people=s.proficient_people if s else 0,
+    )
+
+
 def to_visit(
     session: Session,
     *,
@@ -526,22 +543,7 @@ def to_visit(
     if limit is not None:
         stmt = stmt.limit(limit)
     rows = session.execute(stmt).all()
-    items = [
-        ToVisitItem(
-            household_id=str(h.id),
-            hamlet=unit_ref(hamlet),
-            # Withdrawn consent or erased: still to visit and counted, never named (app/privacy/).
-            head_name=hidden(h) or h.head_name,
-            address="" if hidden(h) else h.address,
-            member_count=h.member_count,
-            reason=r,
-            visits=s.visits if s else 0,
-            last_outcome=s.last_outcome if s else None,
-            last_visit_at=s.last_visit_at if s else None,
-            proficient_people=s.proficient_people if s else 0,
-        )
-        for h, s, hamlet, r in rows
-    ]
+    items = [to_visit_item(h, s, hamlet, r) for h, s, hamlet, r in rows]
     return ToVisitOut(
         unit=unit_ref(unit),
         campaign=_campaign_ref(campaign),

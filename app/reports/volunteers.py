@@ -37,8 +37,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.visits import PROFICIENT
-from app.privacy.service import hidden
-from app.reports.schemas import TO_VISIT_REASONS, ToVisitItem
+from app.reports.schemas import TO_VISIT_REASONS
 from app.reports.service import (
     CampaignNotFound,
     UnitNotFound,
@@ -48,6 +47,7 @@ from app.reports.service import (
     pct,
     resolve,
     threshold_of,
+    to_visit_item,
     unit_ref,
 )
 from app.reports.volunteer_schemas import (
@@ -290,21 +290,7 @@ def _households_left(
     )
     stmt = stmt.order_by(AdminUnit.code, Household.address, Household.head_name, Household.id)
     rows = session.execute(stmt.limit(limit).offset(offset)).all()
-    items = [
-        ToVisitItem(
-            household_id=str(h.id),
-            hamlet=unit_ref(hamlet),
-            head_name=hidden(h) or h.head_name,
-            address="" if hidden(h) else h.address,
-            member_count=h.member_count,
-            reason=why,
-            visits=s.visits if s else 0,
-            last_outcome=s.last_outcome if s else None,
-            last_visit_at=s.last_visit_at if s else None,
-            proficient_people=s.proficient_people if s else 0,
-        )
-        for h, s, hamlet, why in rows
-    ]
+    items = [to_visit_item(h, s, hamlet, why) for h, s, hamlet, why in rows]
     left = HouseholdsLeft(counts=counts, items=items, total=total, limit=limit, offset=offset)
     return left, (households, visited, covered)
 
