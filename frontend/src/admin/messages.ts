@@ -1,6 +1,6 @@
 // The administration screens' strings, Vietnamese first. They live in the admin chunk, never in the
 // volunteer bundle; the language is the app's (i18n/locale).
-import { locale } from '../i18n';
+import { fill } from '../i18n';
 
 const MESSAGES = {
   title: ['Quản lý', 'Administration'],
@@ -294,8 +294,7 @@ const MESSAGES = {
 export type AdminKey = keyof typeof MESSAGES;
 
 export function a(key: AdminKey, params: Record<string, string | number> = {}): string {
-  const text: string = MESSAGES[key][locale() === 'vi' ? 0 : 1];
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+  return fill(MESSAGES[key], params);
 }
 
 /** dd/mm/yyyy from an ISO date. */
@@ -314,6 +313,4 @@ export function parseDay(text: string): string | null {
   return `${yyyy}-${String(mm).padStart(2, '0')}-${String(dd).padStart(2, '0')}`;
 }
 
-export function num(n: number): string {
-  return n.toLocaleString(locale() === 'vi' ? 'vi-VN' : 'en-GB');
-}
+export { num } from '../i18n';

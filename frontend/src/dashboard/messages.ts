@@ -1,6 +1,6 @@
 // The dashboard's own strings, Vietnamese first. They live in the dashboard chunk, not in the volunteer
 // bundle; the language is the app's (i18n/locale).
-import { locale } from '../i18n';
+import { fill, locale } from '../i18n';
 
 export const MESSAGES = {
   title: ['Báo cáo phổ cập kỹ năng số', 'Digital skills coverage'],
@@ -91,19 +91,10 @@ export const MESSAGES = {
 export type DashKey = keyof typeof MESSAGES;
 
 export function d(key: DashKey, params: Record<string, string | number> = {}): string {
-  const text: string = MESSAGES[key][locale() === 'vi' ? 0 : 1];
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+  return fill(MESSAGES[key], params);
 }
 
-const NUMBER = { vi: 'vi-VN', en: 'en-GB' } as const;
-
-export function num(n: number): string {
-  return n.toLocaleString(NUMBER[locale()]);
-}
-
-export function pct(n: number): string {
-  return `${n.toLocaleString(NUMBER[locale()], { minimumFractionDigits: 1, maximumFractionDigits: 1 })}%`;
-}
+export { num, pct } from '../i18n';
 
 export function day(iso: string): string {
   const [y, m, dd] = iso.split('-');
@@ -111,5 +102,5 @@ export function day(iso: string): string {
 }
 
 export function dateTime(ms: number): string {
-  return new Date(ms).toLocaleString(NUMBER[locale()], { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return new Date(ms).toLocaleString(locale() === 'vi' ? 'vi-VN' : 'en-GB', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
 }

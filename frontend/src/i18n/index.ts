@@ -30,9 +30,25 @@ export function setLocale(next: Locale): void {
   for (const fn of listeners) fn();
 }
 
-export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
-  const text: string = MESSAGES[key][current === 'vi' ? 0 : 1];
+/** A message of any catalogue (this one, the dashboard's, the team's, the administration's) in the current
+ * language, its `{name}` placeholders filled. */
+export function fill(pair: readonly [string, string], params: Record<string, string | number> = {}): string {
+  const text: string = pair[current === 'vi' ? 0 : 1];
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+}
+
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  return fill(MESSAGES[key], params);
+}
+
+const NUMBER = { vi: 'vi-VN', en: 'en-GB' } as const;
+
+export function num(n: number): string {
+  return n.toLocaleString(NUMBER[current]);
+}
+
+export function pct(n: number): string {
+  return `${n.toLocaleString(NUMBER[current], { minimumFractionDigits: 1, maximumFractionDigits: 1 })}%`;
 }
 
 /** Re-render a component when the language changes. */

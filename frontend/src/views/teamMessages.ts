@@ -1,6 +1,6 @@
 // The team screen's own strings, Vietnamese first. They live in the team chunk, not in the volunteer
 // bundle; the language is the app's.
-import { locale } from '../i18n';
+import { fill } from '../i18n';
 
 export const MESSAGES = {
   title: ['Tổ của tôi', 'My team'],
@@ -51,16 +51,7 @@ export const MESSAGES = {
 export type TeamKey = keyof typeof MESSAGES;
 
 export function tt(key: TeamKey, params: Record<string, string | number> = {}): string {
-  const text: string = MESSAGES[key][locale() === 'vi' ? 0 : 1];
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+  return fill(MESSAGES[key], params);
 }
 
-const NUMBER = { vi: 'vi-VN', en: 'en-GB' } as const;
-
-export function num(n: number): string {
-  return n.toLocaleString(NUMBER[locale()]);
-}
-
-export function pct(n: number): string {
-  return `${n.toLocaleString(NUMBER[locale()], { minimumFractionDigits: 1, maximumFractionDigits: 1 })}%`;
-}
+export { num, pct } from '../i18n';
