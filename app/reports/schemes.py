@@ -305,43 +305,12 @@ class _Rollup:
         to the hamlet's child row."""
         keys = {h.id or 0: (-1, self.key(owner, h.id or 0)) for h, owner in hamlets}
         stmt = (
-            select(col(Visit.hamlet_id), col(Visit.volunteer_id), col(Visit.visited_on), col(Visit.team_id))
+            select(*service.FORCE_COLUMNS)
             .join(Hamlet, col(Hamlet.id) == Visit.hamlet_id)
             .where(col(Hamlet.parent_id).in_(self.area.parents))
         )
-        if self.campaign is not None:
-            stmt = stmt.where(
-                Visit.campaign_id == self.campaign.id,
-                col(Visit.visited_on) >= self.campaign.starts_on,
-                col(Visit.visited_on) <= self.campaign.ends_on,
-            )
-        stmt = stmt.group_by(col(Visit.hamlet_id), col(Visit.volunteer_id), col(Visit.visited_on), col(Visit.team_id))
-        volunteers: dict[int, set[int]] = defaultdict(set)
-        days: dict[int, set[tuple[int, date]]] = defaultdict(set)
-        teams: dict[int, set[int]] = defaultdict(set)
-        active: dict[int, set[int]] = defaultdict(set)
-        for hamlet_id, volunteer_id, day, team_id in self.session.exec(stmt).all():
-            for key in keys.get(hamlet_id, ()):
-                volunteers[key].add(volunteer_id)
-                days[key].add((volunteer_id, day))
-                if team_id is not None:
-                    teams[key].add(team_id)
-                    active[key].add(hamlet_id)
-        counts: dict[int, int] = defaultdict(int)
-        for pair in keys.values():
-            for key in pair:
-                counts[key] += 1
-        wanted = set(counts) | {-1}
-        return {
-            k: ForceFigures(
-                teams=len(teams[k]),
-                volunteers=len(volunteers[k]),
-                volunteer_days=len(days[k]),
-                hamlets_active=len(active[k]),
-                hamlets=counts[k],
-            )
-            for k in wanted
-        }
+        rows = self.session.exec(service.counted_work(stmt, self.campaign)).all()
+        return service.credit_forces(rows, keys, {-1, *(k for pair in keys.values() for k in pair)})
 
 
 def _sum_figures(parts: list[dict[str, int]]) -> dict[str, int]:

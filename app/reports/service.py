@@ -15,7 +15,7 @@ visits in one scoped GROUP BY (see docs/reports.md for its cost).
 The to-visit list is per household and reads `household_status` (also derived on write).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -247,44 +247,61 @@ def forces_for(
         )
     ).all()
     owners = {hamlet_id: [i for i in path_ids(path) if i in ids] for hamlet_id, path in hamlet_rows}
-    stmt = select(col(Visit.hamlet_id), col(Visit.volunteer_id), col(Visit.visited_on), col(Visit.team_id))
+    stmt = select(*FORCE_COLUMNS)
     if root.level == "hamlet":
         stmt = stmt.where(Visit.hamlet_id == root.id)
     else:
         stmt = stmt.join(AdminUnit, col(AdminUnit.id) == Visit.hamlet_id).where(
             col(AdminUnit.path).startswith(root.path)
         )
+    rows = session.exec(counted_work(stmt, campaign)).all()
+    return credit_forces(rows, owners, [i for i in ids if i is not None])
+
+
+FORCE_COLUMNS = (col(Visit.hamlet_id), col(Visit.volunteer_id), col(Visit.visited_on), col(Visit.team_id))
+
+
+def counted_work(stmt: Any, campaign: Campaign | None) -> Any:
+    """`stmt` (selecting FORCE_COLUMNS from visits) narrowed to the visits counted for the campaign, one
+    row per distinct (hamlet, volunteer, day, team)."""
     if campaign is not None:
         stmt = stmt.where(
             Visit.campaign_id == campaign.id,
             col(Visit.visited_on) >= campaign.starts_on,
             col(Visit.visited_on) <= campaign.ends_on,
         )
-    stmt = stmt.group_by(col(Visit.hamlet_id), col(Visit.volunteer_id), col(Visit.visited_on), col(Visit.team_id))
-    volunteers: dict[int, set[int]] = {i: set() for i in ids if i is not None}
-    days: dict[int, set[tuple[int, date]]] = {i: set() for i in volunteers}
-    teams: dict[int, set[int]] = {i: set() for i in volunteers}
-    active: dict[int, set[int]] = {i: set() for i in volunteers}
-    for hamlet_id, volunteer_id, day, team_id in session.exec(stmt).all():
-        for unit_id in owners.get(hamlet_id, ()):
-            volunteers[unit_id].add(volunteer_id)
-            days[unit_id].add((volunteer_id, day))
+    return stmt.group_by(*FORCE_COLUMNS)
+
+
+def credit_forces(
+    rows: Iterable[Any], owners: Mapping[Any, Iterable[int]], keys: Iterable[int]
+) -> dict[int, ForceFigures]:
+    """The forces of each of `keys`: every (hamlet, volunteer, day, team) row is credited to the keys its
+    hamlet belongs to (`owners`); `hamlets` counts the hamlets each key owns."""
+    volunteers: dict[int, set[int]] = {k: set() for k in keys}
+    days: dict[int, set[tuple[int, date]]] = {k: set() for k in volunteers}
+    teams: dict[int, set[int]] = {k: set() for k in volunteers}
+    active: dict[int, set[int]] = {k: set() for k in volunteers}
+    for hamlet_id, volunteer_id, day, team_id in rows:
+        for key in owners.get(hamlet_id, ()):
+            volunteers[key].add(volunteer_id)
+            days[key].add((volunteer_id, day))
             if team_id is not None:
-                teams[unit_id].add(team_id)
-                active[unit_id].add(hamlet_id)
+                teams[key].add(team_id)
+                active[key].add(hamlet_id)
     hamlets = dict.fromkeys(volunteers, 0)
-    for unit_ids in owners.values():
-        for unit_id in unit_ids:
-            hamlets[unit_id] += 1
+    for owned in owners.values():
+        for key in owned:
+            hamlets[key] += 1
     return {
-        i: ForceFigures(
-            teams=len(teams[i]),
-            volunteers=len(volunteers[i]),
-            volunteer_days=len(days[i]),
-            hamlets_active=len(active[i]),
-            hamlets=hamlets[i],
+        k: ForceFigures(
+            teams=len(teams[k]),
+            volunteers=len(volunteers[k]),
+            volunteer_days=len(days[k]),
+            hamlets_active=len(active[k]),
+            hamlets=hamlets[k],
         )
-        for i in volunteers
+        for k in volunteers
     }
 
 
