@@ -120,8 +120,16 @@ def scope_for(session: Session, user: User) -> Scope:
         # An official without a unit sees nothing: the empty-set path below matches no row.
         return Scope(user=user, unit_path=unit.path if unit else "\x00")
     assert user.id is not None
-    hamlets = area_hamlet_ids(session, user.id)
-    if user.role == "team_leader":
-        hamlets |= led_team_hamlet_ids(session, user.id)
+    if user.role != "team_leader":  # a volunteer's area and its paths, in one query
+        rows = session.exec(
+            select(AdminUnit.id, AdminUnit.path)
+            .join(VolunteerArea, col(VolunteerArea.hamlet_id) == AdminUnit.id)
+            .where(VolunteerArea.user_id == user.id)
+            .order_by(col(AdminUnit.id))
+        ).all()
+        return Scope(
+            user=user, hamlet_ids=frozenset(i for i, _ in rows if i is not None), hamlet_paths=tuple(p for _, p in rows)
+        )
+    hamlets = area_hamlet_ids(session, user.id) | led_team_hamlet_ids(session, user.id)
     paths = session.exec(select(AdminUnit.path).where(col(AdminUnit.id).in_(sorted(hamlets)))).all()
     return Scope(user=user, hamlet_ids=frozenset(hamlets), hamlet_paths=tuple(paths))

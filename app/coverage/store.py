@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, literal, select
 from sqlmodel import Session, col
 
 from app.coverage import sql
@@ -51,7 +51,7 @@ def campaign_windows(session: Session, campaign_ids: set[int]) -> dict[int, tupl
 
 
 def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[int, ScopeState]]:
-    """The current state rows of some households (three queries, none over visits)."""
+    """The current state rows of some households (two queries, none over visits)."""
     out: dict[uuid.UUID, dict[int, ScopeState]] = {h: {} for h in household_ids}
     if not household_ids:
         return out
@@ -61,33 +61,46 @@ def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UU
         ).where(HS.c.household_id.in_(household_ids))
     ).all():
         out[r[0]][r[1]] = ScopeState(visits=r[2], last_outcome=r[3], last_visit_at=aware(r[4]), visited_on=r[5])
-    for hid, pid, c, skill, level, on in session.execute(
-        select(
-            col(Person.household_id), PS.c.person_id, PS.c.campaign_id, PS.c.skill_id, PS.c.level, PS.c.proficient_on
-        )
-        .join(Person, col(Person.id) == PS.c.person_id)
-        .where(col(Person.household_id).in_(household_ids))
+    # The people's skill and milestone rows in one query: (kind, household, person, campaign, id, level, day).
+    skills = select(
+        literal("s"),
+        col(Person.household_id),
+        PS.c.person_id,
+        PS.c.campaign_id,
+        PS.c.skill_id,
+        PS.c.level,
+        PS.c.proficient_on,
+    ).join(Person, col(Person.id) == PS.c.person_id)
+    milestones = select(
+        literal("m"),
+        col(Person.household_id),
+        PM.c.person_id,
+        PM.c.campaign_id,
+        PM.c.milestone_id,
+        literal(0),
+        PM.c.reached_on,
+    ).join(Person, col(Person.id) == PM.c.person_id)
+    inside = col(Person.household_id).in_(household_ids)
+    for kind, hid, pid, c, key, level, on in session.execute(
+        skills.where(inside).union_all(milestones.where(inside))
     ).all():
         p = out[hid].setdefault(c, ScopeState()).people.setdefault(pid, PersonState())
-        p.levels[skill] = level
+        if kind == "m":
+            p.milestones[key] = on
+            continue
+        p.levels[key] = level
         if on is not None:
-            p.proficient_on[skill] = on
-    for hid, pid, c, m, on in session.execute(
-        select(col(Person.household_id), PM.c.person_id, PM.c.campaign_id, PM.c.milestone_id, PM.c.reached_on)
-        .join(Person, col(Person.id) == PM.c.person_id)
-        .where(col(Person.household_id).in_(household_ids))
-    ).all():
-        out[hid].setdefault(c, ScopeState()).people.setdefault(pid, PersonState()).milestones[m] = on
+            p.proficient_on[key] = on
     return out
 
 
-def write_status(session: Session, rows: list[dict[str, Any]]) -> None:
-    sql.upsert(session, HS, ["household_id", "campaign_id"], rows)
+def write_status(out: sql.Writes, rows: list[dict[str, Any]]) -> None:
+    out.add(HS, rows, ["household_id", "campaign_id"], "overwrite")
 
 
-def write_person_rows(session: Session, skills: list[dict[str, Any]], milestones: list[dict[str, Any]]) -> None:
-    sql.upsert(session, PS, ["person_id", "campaign_id", "skill_id"], skills)
-    sql.upsert(session, PM, ["person_id", "campaign_id", "milestone_id"], milestones)
+def write_person_rows(out: sql.Writes, skills: list[dict[str, Any]], milestones: list[dict[str, Any]]) -> None:
+    out.add(PS, skills, ["person_id", "campaign_id", "skill_id"], "overwrite")
+    out.add(PM, milestones, ["person_id", "campaign_id", "milestone_id"], "overwrite")
 
 
 def delete_rows(
@@ -115,11 +128,10 @@ def delete_rows(
         session.execute(delete(HS).where(*where_hs), [{"h": h, "c": c} for h, c in statuses])
 
 
-def bump_people(session: Session, by_version: dict[int, set[uuid.UUID]]) -> None:
+def bump_people(out: sql.Writes, by_version: dict[int, set[uuid.UUID]]) -> None:
     """People whose derived rows changed are sent to phones again at the next pull."""
-    for version, ids in sorted(by_version.items()):
-        if ids:
-            session.execute(update(Person).where(col(Person.id).in_(sorted(ids))).values(version=version))
+    versions = {p: version for version, ids in sorted(by_version.items()) for p in ids}
+    out.add(table_of(Person), [{"id": p, "version": versions[p]} for p in sorted(versions)], ["id"], "update")
 
 
 def expire_derived(session: Session) -> None:
@@ -139,7 +151,7 @@ def _row_key(unit_id: int, key: Key) -> tuple[tuple[Any, ...], str]:
     return (kind, unit_id, key[1], key[2]), key[3]
 
 
-def apply_deltas(session: Session, deltas: dict[int, Counter[Key]]) -> None:
+def apply_deltas(out: sql.Writes, deltas: dict[int, Counter[Key]]) -> None:
     """Add counter deltas to hamlets' aggregate rows: one statement per table, rows in key order so
     that two writers of one hamlet take the row locks in the same order. Only hamlet rows are
     written: the units above are summed from them when read (`app.coverage.rollup`)."""
@@ -157,4 +169,4 @@ def apply_deltas(session: Session, deltas: dict[int, Counter[Key]]) -> None:
         params = [
             {**dict(zip(key_columns, k[1:], strict=True)), **{c: rows[k].get(c, 0) for c in counters}} for k in keys
         ]
-        sql.add_counts(session, table, list(key_columns), params)
+        out.add(table, params, key_columns, "add")

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -20,8 +21,6 @@ from app.errors import AppError, Forbidden, Invalid, NotFound, is_temporary_db_e
 from app.households import service as households
 from app.households.schemas import HouseholdIn, PersonIn
 from app.models import (
-    AdminUnit,
-    Household,
     SyncClient,
     SyncRejection,
     User,
@@ -116,10 +115,10 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
             parsed.append((i, m, _parse(m)))
         except AppError as exc:
             results[i] = _rejected(m, exc)
-    _lock_hamlets(session, scope, [record for _, _, record in parsed])
+    taken = _take_hamlets(session, scope, [record for _, _, record in parsed])
     for run in _runs(parsed):
-        visits_only = len(run) > 1 and all(isinstance(record, VisitIn) for _, _, record in run)
-        if visits_only and _apply_visits(session, actor=actor, scope=scope, run=run, results=results):
+        visits_only = isinstance(run[0][2], VisitIn)
+        if visits_only and _apply_visits(session, actor=actor, scope=scope, run=run, results=results, taken=taken):
             continue
         for i, m, record in run:
             try:
@@ -139,24 +138,25 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
             session.add(_rejection(client.client_id, results[i]))
     session.flush()
     _repeat_rejections(session, client.client_id, results)
-    client.last_seq = last_seq
-    client.last_push_at = utcnow()
-    session.add(client)
-    session.flush()
+    session.execute(
+        update(SyncClient)
+        .where(col(SyncClient.client_id) == client.client_id)
+        .values(last_seq=last_seq, last_push_at=utcnow())
+    )
     return PushOut(last_seq=last_seq, results=[results[i] for i in range(len(mutations))])
 
 
 def _lock_client(session: Session, *, client_id: str, actor: User) -> SyncClient:
     """The client's row, created on first use and locked so two pushes of one installation (a retry
     racing the original) run one after the other: the second sees the first's last_seq."""
-    sql.insert_missing(
-        session,
-        table_of(SyncClient),
-        ["client_id"],
-        [{"client_id": client_id, "user_id": actor.id, "last_seq": 0, "created_at": utcnow()}],
+    client = SyncClient(
+        **sql.insert_or_lock(
+            session,
+            table_of(SyncClient),
+            ["client_id"],
+            {"client_id": client_id, "user_id": actor.id, "last_seq": 0, "created_at": utcnow()},
+        )
     )
-    client = session.get(SyncClient, client_id, with_for_update=True, populate_existing=True)
-    assert client is not None
     if client.user_id != actor.id:
         raise ClientOwnedByOtherUser(details={"client_id": client_id})
     return client
@@ -216,22 +216,15 @@ def _parse(m: MutationIn) -> BaseModel:
     return record
 
 
-def _lock_hamlets(session: Session, scope: Scope, records: Sequence[BaseModel]) -> None:
+def _take_hamlets(session: Session, scope: Scope, records: Sequence[BaseModel]) -> dict[int, tuple[int, str]]:
     """Take the version of every hamlet the batch will write, in id order, before any household row
-    is locked: two batches writing the same hamlets queue on the first lock instead of deadlocking."""
+    is locked (`visits.take_hamlets`)."""
     hamlets = {r.hamlet_id for r in records if isinstance(r, HouseholdIn)}
     household_ids = {r.id for r in records if isinstance(r, HouseholdIn)}
     household_ids |= {r.household_id for r in records if isinstance(r, PersonIn | VisitIn)}
-    if household_ids:
-        hamlets |= set(session.exec(select(Household.hamlet_id).where(col(Household.id).in_(household_ids))).all())
-    if not hamlets:
-        return
-    rows = session.exec(
-        select(AdminUnit.id, AdminUnit.path).where(col(AdminUnit.id).in_(hamlets), AdminUnit.level == "hamlet")
-    ).all()
-    for hamlet_id, path in sorted(rows):
-        if hamlet_id is not None and scope.can_write_hamlet(hamlet_id, path):
-            households.bump_area_version(session, hamlet_id)
+    if not hamlets and not household_ids:
+        return {}
+    return visits.take_hamlets(session, scope, hamlet_ids=hamlets, household_ids=household_ids)
 
 
 def _runs(parsed: list[tuple[int, MutationIn, BaseModel]]) -> list[list[tuple[int, MutationIn, BaseModel]]]:
@@ -252,6 +245,7 @@ def _apply_visits(
     scope: Scope,
     run: list[tuple[int, MutationIn, BaseModel]],
     results: dict[int, MutationResult],
+    taken: dict[int, tuple[int, str]],
 ) -> bool:
     """A run of visits in one savepoint, with the same answers as one by one. False after a
     database error (rolled back): the caller then applies them one by one."""
@@ -262,6 +256,7 @@ def _apply_visits(
                 actor=actor,
                 scope=scope,
                 items=[r for _, _, r in run],  # type: ignore[misc]
+                taken=taken,
             )
     except SQLAlchemyError as exc:
         if is_temporary_db_error(exc):
