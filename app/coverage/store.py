@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, delete, literal, select
+from sqlalchemy import bindparam, cast, delete, literal, null, select
 from sqlmodel import Session, col
 
 from app.coverage import sql
@@ -51,46 +51,67 @@ def campaign_windows(session: Session, campaign_ids: set[int]) -> dict[int, tupl
 
 
 def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[int, ScopeState]]:
-    """The current state rows of some households (two queries, none over visits)."""
+    """The current state rows of some households, in one query (none over visits): rows of
+    (kind, household, campaign, person, key, number, day, moment) where kind is
+    h: a status row (key: last outcome, number: visits, day: visited_on, moment: last visit);
+    s: a person's skill (key: skill, number: level, day: proficient_on);
+    m: a person's milestone (key: milestone, day: reached_on)."""
     out: dict[uuid.UUID, dict[int, ScopeState]] = {h: {} for h in household_ids}
     if not household_ids:
         return out
-    for r in session.execute(
-        select(
-            HS.c.household_id, HS.c.campaign_id, HS.c.visits, HS.c.last_outcome, HS.c.last_visit_at, HS.c.visited_on
-        ).where(HS.c.household_id.in_(household_ids))
-    ).all():
-        out[r[0]][r[1]] = ScopeState(visits=r[2], last_outcome=r[3], last_visit_at=aware(r[4]), visited_on=r[5])
-    # The people's skill and milestone rows in one query: (kind, household, person, campaign, id, level, day).
-    skills = select(
-        literal("s"),
-        col(Person.household_id),
-        PS.c.person_id,
-        PS.c.campaign_id,
-        PS.c.skill_id,
-        PS.c.level,
-        PS.c.proficient_on,
-    ).join(Person, col(Person.id) == PS.c.person_id)
-    milestones = select(
-        literal("m"),
-        col(Person.household_id),
-        PM.c.person_id,
-        PM.c.campaign_id,
-        PM.c.milestone_id,
-        literal(0),
-        PM.c.reached_on,
-    ).join(Person, col(Person.id) == PM.c.person_id)
+    no_person, no_moment = cast(null(), PS.c.person_id.type), cast(null(), HS.c.last_visit_at.type)
+    status = select(
+        literal("h"),
+        HS.c.household_id,
+        HS.c.campaign_id,
+        no_person,
+        HS.c.last_outcome,
+        HS.c.visits,
+        HS.c.visited_on,
+        HS.c.last_visit_at,
+    ).where(HS.c.household_id.in_(household_ids))
     inside = col(Person.household_id).in_(household_ids)
-    for kind, hid, pid, c, key, level, on in session.execute(
-        skills.where(inside).union_all(milestones.where(inside))
-    ).all():
-        p = out[hid].setdefault(c, ScopeState()).people.setdefault(pid, PersonState())
-        if kind == "m":
-            p.milestones[key] = on
+    skills = (
+        select(
+            literal("s"),
+            col(Person.household_id),
+            PS.c.campaign_id,
+            PS.c.person_id,
+            PS.c.skill_id,
+            PS.c.level,
+            PS.c.proficient_on,
+            no_moment,
+        )
+        .join(Person, col(Person.id) == PS.c.person_id)
+        .where(inside)
+    )
+    milestones = (
+        select(
+            literal("m"),
+            col(Person.household_id),
+            PM.c.campaign_id,
+            PM.c.person_id,
+            PM.c.milestone_id,
+            literal(0),
+            PM.c.reached_on,
+            no_moment,
+        )
+        .join(Person, col(Person.id) == PM.c.person_id)
+        .where(inside)
+    )
+    for kind, hid, c, pid, key, number, day, moment in session.execute(status.union_all(skills, milestones)).all():
+        scope = out[hid].setdefault(c, ScopeState())
+        if kind == "h":
+            scope.visits, scope.last_outcome, scope.visited_on = number, key, day
+            scope.last_visit_at = aware(moment)
             continue
-        p.levels[key] = level
-        if on is not None:
-            p.proficient_on[key] = on
+        p = scope.people.setdefault(pid, PersonState())
+        if kind == "m":
+            p.milestones[key] = day
+            continue
+        p.levels[key] = number
+        if day is not None:
+            p.proficient_on[key] = day
     return out
 
 

@@ -107,11 +107,14 @@ class _Campaign:
     paths: tuple[str, ...]  # the units taking part (the campaign's own unit when it lists none)
 
 
+_OWN_UNIT, _PART_UNIT = aliased(AdminUnit), aliased(AdminUnit)  # made once: an alias is costly to build
+
+
 def _campaigns(session: Session, campaign_ids: set[int]) -> dict[int, _Campaign]:
     """The batch's campaigns with their dates and the units taking part, in one query."""
     if not campaign_ids:
         return {}
-    own, part = aliased(AdminUnit), aliased(AdminUnit)
+    own, part = _OWN_UNIT, _PART_UNIT
     rows = session.execute(
         sa_select(col(Campaign.id), col(Campaign.starts_on), col(Campaign.ends_on), col(own.path), col(part.path))
         .outerjoin(own, col(own.id) == Campaign.unit_id)
