@@ -1,15 +1,19 @@
 """The one module that knows which database it talks to: upserts, insert-or-skip, bulk inserts and
 the per-hamlet change counter. Everything else in the app is dialect-free and calls these."""
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Dialect, Select, Table, bindparam, cast, func, select, update
+import psycopg
+from psycopg import RawCursor
+from sqlalchemy import Dialect, Select, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -53,10 +57,7 @@ def _unnested(shape: _Shape, prefix: str) -> Select[Any]:
     round trip for any number of rows (an executemany runs its statement once per row)."""
     table = shape.table
     return select(
-        *[
-            func.unnest(cast(bindparam(f"{prefix}{c}", type_=ARRAY(table.c[c].type)), ARRAY(table.c[c].type))).label(c)
-            for c in shape.columns
-        ]
+        *[func.unnest(bindparam(f"{prefix}{c}", type_=ARRAY(table.c[c].type))).label(c) for c in shape.columns]
     )
 
 
@@ -88,14 +89,37 @@ def _on_conflict(stmt: Any, shape: _Shape, others: list[str]) -> Any:
 
 
 @lru_cache(maxsize=512)
-def _pg_text(shapes: tuple[_Shape, ...], dialect: Dialect) -> str:
+def _pg_text(shapes: tuple[_Shape, ...], dialect: Dialect) -> tuple[str, tuple[str, ...]]:
     """The SQL of some PostgreSQL bulk writes as one statement (each but the last in a WITH clause;
-    they run together and none reads another's rows), built once: these run on every visit, and
-    building and keying statements of this size costs more than running them."""
+    they run together and none reads another's rows) with $n placeholders, and the parameters' names
+    in their order. Built once: these run on every visit, and building, keying and converting
+    statements of this size costs more than running them."""
     parts = [str(_pg(shape, f"w{i}_").compile(dialect=dialect)) for i, shape in enumerate(shapes)]
-    if len(parts) == 1:
-        return parts[0]
-    return "WITH " + ", ".join(f"w{i} AS ({part})" for i, part in enumerate(parts[:-1])) + " " + parts[-1]
+    text = parts[0]
+    if len(parts) > 1:
+        text = "WITH " + ", ".join(f"w{i} AS ({part})" for i, part in enumerate(parts[:-1])) + " " + parts[-1]
+    names: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return f"${names.setdefault(match[1], len(names) + 1)}"
+
+    return _NAMED.sub(number, text).replace("%%", "%"), tuple(names)
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def _pg_run(session: Session, shapes: tuple[_Shape, ...], arrays: dict[str, list[Any]]) -> None:
+    """One array-bound statement, sent as it is (no placeholder conversion) on the session's connection
+    and in its transaction."""
+    connection = session.connection()
+    text, names = _pg_text(shapes, connection.dialect)
+    raw: Any = connection.connection.driver_connection
+    with RawCursor(raw) as cursor:
+        try:
+            cursor.execute(text, [arrays[n] for n in names])
+        except psycopg.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, DataError, OperationalError…)
+            raise DBAPIError.instance(text, None, exc, psycopg.Error) from exc
 
 
 def _sqlite(session: Session, shape: _Shape, rows: Sequence[dict[str, Any]]) -> None:
@@ -140,14 +164,12 @@ class Writes:
                 _sqlite(session, shape, rows)
             return
         session.flush()  # the rows written here may refer to objects still pending in the session
-        connection = session.connection()
-        dialect = connection.dialect
         if sum(len(rows) for _, rows in items) > PG_CHUNK:  # large loads: a statement a table, a chunk at a time
             for shape, rows in items:
                 for chunk in _chunks(rows, PG_CHUNK):
-                    connection.exec_driver_sql(_pg_text((shape,), dialect), _arrays([(shape, chunk)]))
+                    _pg_run(session, (shape,), _arrays([(shape, chunk)]))
             return
-        connection.exec_driver_sql(_pg_text(tuple(shape for shape, _ in items), dialect), _arrays(items))
+        _pg_run(session, tuple(shape for shape, _ in items), _arrays(items))
 
 
 def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:

@@ -50,15 +50,13 @@ def campaign_windows(session: Session, campaign_ids: set[int]) -> dict[int, tupl
     return {i: (s, e) for i, s, e in rows}
 
 
-def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[int, ScopeState]]:
-    """The current state rows of some households, in one query (none over visits): rows of
-    (kind, household, campaign, person, key, number, day, moment) where kind is
+def _state_query() -> Any:
+    """Rows of (kind, household, campaign, person, key, number, day, moment) of the households
+    `:households`, where kind is
     h: a status row (key: last outcome, number: visits, day: visited_on, moment: last visit);
     s: a person's skill (key: skill, number: level, day: proficient_on);
     m: a person's milestone (key: milestone, day: reached_on)."""
-    out: dict[uuid.UUID, dict[int, ScopeState]] = {h: {} for h in household_ids}
-    if not household_ids:
-        return out
+    households: Any = bindparam("households", expanding=True)
     no_person, no_moment = cast(null(), PS.c.person_id.type), cast(null(), HS.c.last_visit_at.type)
     status = select(
         literal("h"),
@@ -69,12 +67,12 @@ def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UU
         HS.c.visits,
         HS.c.visited_on,
         HS.c.last_visit_at,
-    ).where(HS.c.household_id.in_(household_ids))
-    inside = col(Person.household_id).in_(household_ids)
+    ).where(HS.c.household_id.in_(households))
+    people = table_of(Person)
     skills = (
         select(
             literal("s"),
-            col(Person.household_id),
+            people.c.household_id,
             PS.c.campaign_id,
             PS.c.person_id,
             PS.c.skill_id,
@@ -82,13 +80,13 @@ def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UU
             PS.c.proficient_on,
             no_moment,
         )
-        .join(Person, col(Person.id) == PS.c.person_id)
-        .where(inside)
+        .join(people, people.c.id == PS.c.person_id)
+        .where(people.c.household_id.in_(households))
     )
     milestones = (
         select(
             literal("m"),
-            col(Person.household_id),
+            people.c.household_id,
             PM.c.campaign_id,
             PM.c.person_id,
             PM.c.milestone_id,
@@ -96,10 +94,21 @@ def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UU
             PM.c.reached_on,
             no_moment,
         )
-        .join(Person, col(Person.id) == PM.c.person_id)
-        .where(inside)
+        .join(people, people.c.id == PM.c.person_id)
+        .where(people.c.household_id.in_(households))
     )
-    for kind, hid, c, pid, key, number, day, moment in session.execute(status.union_all(skills, milestones)).all():
+    return status.union_all(skills, milestones)
+
+
+_STATE = _state_query()  # built once: it runs on every push
+
+
+def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[int, ScopeState]]:
+    """The current state rows of some households, in one query and none over visits (`_state_query`)."""
+    out: dict[uuid.UUID, dict[int, ScopeState]] = {h: {} for h in household_ids}
+    if not household_ids:
+        return out
+    for kind, hid, c, pid, key, number, day, moment in session.execute(_STATE, {"households": household_ids}).all():
         scope = out[hid].setdefault(c, ScopeState())
         if kind == "h":
             scope.visits, scope.last_outcome, scope.visited_on = number, key, day
