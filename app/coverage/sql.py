@@ -47,9 +47,11 @@ class _Shape:
     columns replaced; add: the counters added; update: an UPDATE of existing rows only)."""
 
     table: Table
-    columns: tuple[str, ...]
+    columns: tuple[str, ...]  # the columns written: those given, and the defaults of the others
     keys: tuple[str, ...]
     mode: WriteMode
+    changed: tuple[str, ...]  # the columns a row already there takes (overwrite, add, update): those given
+
 
 
 def _unnested(shape: _Shape, prefix: str) -> Select[Any]:
@@ -62,7 +64,7 @@ def _unnested(shape: _Shape, prefix: str) -> Select[Any]:
 
 
 def _pg(shape: _Shape, prefix: str) -> Any:
-    table, others = shape.table, [c for c in shape.columns if c not in shape.keys]
+    table, others = shape.table, list(shape.changed)
     rows = _unnested(shape, prefix)
     if shape.mode == "update":
         source = rows.subquery("x")
@@ -123,7 +125,7 @@ def _pg_run(session: Session, shapes: tuple[_Shape, ...], arrays: dict[str, list
 
 
 def _sqlite(session: Session, shape: _Shape, rows: Sequence[dict[str, Any]]) -> None:
-    table, others = shape.table, [c for c in shape.columns if c not in shape.keys]
+    table, others = shape.table, list(shape.changed)
     if shape.mode == "update":
         stmt = (
             update(table)
@@ -150,9 +152,10 @@ class Writes:
         self, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str] = (), mode: WriteMode = "plain"
     ) -> "Writes":
         if rows:
+            changed = tuple(c for c in rows[0] if c not in keys)
             if mode != "update":
                 rows = _with_defaults(table, rows)
-            self._items.append((_Shape(table, tuple(rows[0]), tuple(keys), mode), rows))
+            self._items.append((_Shape(table, tuple(rows[0]), tuple(keys), mode, changed), rows))
         return self
 
     def run(self, session: Session) -> None:
