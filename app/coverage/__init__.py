@@ -21,6 +21,7 @@ from app.coverage.rebuild import (
     people_added,
     rebuild,
     rebuild_hamlets,
+    resend_status,
     set_population,
     verify,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "people_added",
     "rebuild",
     "rebuild_hamlets",
+    "resend_status",
     "set_population",
     "skill_ids",
     "verify",

@@ -250,6 +250,13 @@ def people_added(session: Session, hamlet_id: int, n: int) -> None:
 # --- repair and check -----------------------------------------------------------------------------
 
 
+def resend_status(session: Session, household_ids: list[uuid.UUID], version: int) -> None:
+    """The households' status rows are sent to phones again at the next pull (after an erasure:
+    a phone drops them with the household)."""
+    if household_ids:
+        session.execute(update(store.HS).where(store.HS.c.household_id.in_(household_ids)).values(version=version))
+
+
 def hamlets_under(session: Session, unit_id: int | None) -> list[int]:
     stmt = select(col(AdminUnit.id)).where(col(AdminUnit.level) == "hamlet")
     if unit_id is not None:

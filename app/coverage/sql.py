@@ -53,7 +53,6 @@ class _Shape:
     changed: tuple[str, ...]  # the columns a row already there takes (overwrite, add, update): those given
 
 
-
 def _unnested(shape: _Shape, prefix: str) -> Select[Any]:
     """PostgreSQL: the rows as one array per column, unnested side by side: one statement and one
     round trip for any number of rows (an executemany runs its statement once per row)."""

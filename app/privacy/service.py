@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from app import coverage
 from app.auth.scope import FIELD_ROLES, Scope
 from app.campaigns.service import VIETNAM
 from app.errors import AppError, Forbidden
@@ -26,7 +27,6 @@ from app.models import (
     Campaign,
     Household,
     HouseholdHistory,
-    HouseholdStatus,
     Person,
     PersonMilestone,
     PersonSkill,
@@ -148,9 +148,7 @@ def erase(
             session.execute(update(Visit).where(col(Visit.household_id).in_(ids)).values(notes="", version=version))
         )
         # Phones holding a status row drop it with the household.
-        session.execute(
-            update(HouseholdStatus).where(col(HouseholdStatus.household_id).in_(ids)).values(version=version)
-        )
+        coverage.resend_status(session, ids, version)
         counts.history += _erase_history(session, ids)
         _erase_rejections(session, ids)
         counts.households += len(ids)
