@@ -68,7 +68,7 @@ def _check(
     received_at: datetime,
     skills: set[str],
     milestone_ids: set[str],
-    known: dict[uuid.UUID, Person],
+    known: dict[uuid.UUID, tuple[uuid.UUID, datetime | None]],  # person: (household, deleted_at)
 ) -> None:
     # A visit in the future is kept and flagged for review (app.visits.plausibility), never refused.
     if data.visited_at < EARLIEST:
@@ -85,8 +85,8 @@ def _check(
     if len(set(person_ids)) != len(person_ids):
         raise Invalid("Một người được ghi hai lần.", "A person is listed twice.", code="person_listed_twice")
     for p in data.people:
-        person = known.get(p.person_id)
-        if person is None or person.household_id != household_id or person.deleted_at is not None:
+        household_of, deleted_at = known.get(p.person_id, (None, None))
+        if household_of != household_id or deleted_at is not None:
             raise Invalid(
                 "Người được ghi không thuộc hộ này.",
                 "A person in the visit is not a member of this household.",
@@ -241,7 +241,12 @@ def record_visits(
         taken.update(take_hamlets(session, scope, hamlet_ids=moved, household_ids=set()))
     person_ids = {p.person_id for d in items for p in d.people}
     known = (
-        {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
+        {
+            i: (h, d)
+            for i, h, d in session.exec(
+                select(Person.id, Person.household_id, Person.deleted_at).where(col(Person.id).in_(person_ids))
+            ).all()
+        }
         if person_ids
         else {}
     )
