@@ -32,9 +32,11 @@ def push(
     body: PushIn,
     caller: CallerDep,
     session: SessionDep,
-) -> PushOut:
+) -> Any:
     user, scope = caller
-    return service.push(session, actor=user, scope=scope, data=body)
+    out = service.push(session, actor=user, scope=scope, data=body)
+    # Built by the service as a PushOut already: serialised as it is, not validated a second time.
+    return Response(orjson.dumps(out.model_dump(mode="json")), media_type="application/json")
 
 
 @router.get("/pull", response_model=PullOut)
