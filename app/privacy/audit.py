@@ -36,6 +36,7 @@ KIND_VI = {
     "progress": "Báo cáo tiến độ",
     "to_visit": "Danh sách hộ cần thăm",
     "households": "Danh sách hộ gia đình",
+    "household_search": "Tra cứu hộ gia đình",
     "household": "Chi tiết hộ gia đình",
     "household_data": "Toàn bộ dữ liệu của hộ",
     "flagged_visits": "Lượt thăm chờ xác nhận",
