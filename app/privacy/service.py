@@ -69,6 +69,19 @@ class UnknownNotice(AppError):
     message_en = "Unknown notice version."
 
 
+class ConsentWithdrawnLater(AppError):
+    status_code = 409
+    code = "consent_withdrawn_later"
+    message_vi = (
+        "Hộ đã rút đồng ý sau ngày ghi nhận đồng ý này, nên đồng ý cũ không được ghi đè. Nếu hộ đồng ý lại, "
+        "hãy đọc thông báo và ghi nhận đồng ý mới."
+    )
+    message_en = (
+        "The household withdrew consent after the day this consent was recorded, so it does not override the "
+        "withdrawal. If the household agrees again, read the notice and record a new consent."
+    )
+
+
 @dataclass
 class ErasureCounts:
     households: int = 0
@@ -226,19 +239,32 @@ def consent_state(session: Session, household: Household) -> dict[str, Any]:
 
 
 def set_consent(
-    session: Session, *, scope: Scope, household_id: uuid.UUID, state: str, notice_version: str | None
+    session: Session,
+    *,
+    scope: Scope,
+    household_id: uuid.UUID,
+    state: str,
+    notice_version: str | None,
+    on: date | None = None,
 ) -> Household:
-    """Record consent given (with the notice read) or withdrawn. Withdrawal hides names from every list,
-    file and phone from now on; the household's counts stay."""
+    """Record consent given (with the notice read) or withdrawn, on the day `on` (a phone's record made
+    offline; default today, never later). Withdrawal hides names from every list, file and phone from
+    then on; the household's counts stay. A consent recorded before a withdrawal never undoes it."""
     household = households.get_household(session, scope, household_id, for_update=True)
     if household.erased_at is not None:
         raise HouseholdAlreadyErased(details={"household_id": str(household_id)})
+    today = datetime.now(VIETNAM).date()
+    on = min(on, today) if on is not None else today
     if state == "given":
         if notice_version not in NOTICES:
             raise UnknownNotice(details={"notice_version": notice_version, "known": sorted(NOTICES)})
+        if household.consent == "withdrawn" and household.consent_on is not None and on < household.consent_on:
+            raise ConsentWithdrawnLater(
+                details={"household_id": str(household_id), "withdrawn_on": household.consent_on.isoformat()}
+            )
         household.consent_notice_version = notice_version
     household.consent = state
-    household.consent_on = datetime.now(VIETNAM).date()
+    household.consent_on = on
     # Phones of the hamlet pull the household again: names hidden, or shown again.
     version = households.bump_area_version(session, household.hamlet_id)
     household.version = version

@@ -85,7 +85,7 @@ def _client_last_seq(session: Session, export: OutboxExport, user: User) -> int:
 
 
 def _household_id(kind: str, data: dict[str, Any]) -> str | None:
-    value = data.get("id") if kind == "household.upsert" else data.get("household_id")
+    value = data.get("id") if kind in ("household.upsert", "household.consent") else data.get("household_id")
     try:
         return str(uuid.UUID(str(value))) if value is not None else None
     except ValueError:
