@@ -201,6 +201,7 @@ const MESSAGES = {
   kind_household: ['Hộ', 'Household'],
   kind_person: ['Người', 'Person'],
   kind_visit: ['Lượt thăm', 'Visit'],
+  kind_consent: ['Đồng ý của hộ', "Household's consent"],
   // hamlets of communes split in 2025
   conversion_title: ['Thôn/ấp của xã, phường đã chia tách (sắp xếp đơn vị 2025)', 'Hamlets of communes split in 2025'],
   conversion_intro: [
