@@ -258,7 +258,9 @@ def test_an_official_above_the_commune_looks_households_up_one_at_a_time(server,
 
     def lookups() -> list[tuple[str, str, int, int | None]]:
         with Session(server.engine) as s:
-            rows = s.exec(select(AuditEntry).where(AuditEntry.user_id == official_id, AuditEntry.category == "named_read"))
+            rows = s.exec(
+                select(AuditEntry).where(AuditEntry.user_id == official_id, AuditEntry.category == "named_read")
+            )
             return [(e.kind, e.category, e.row_count, e.unit_id) for e in rows]
 
     context = open_browser()
