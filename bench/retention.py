@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import psycopg  # noqa: E402
+import rollup  # noqa: E402  (the same province, the same bulk load)
 from sqlmodel import Session  # noqa: E402
 
-import rollup  # noqa: E402  (the same province, the same bulk load)
 from app import coverage  # noqa: E402
 from app.auth.scope import Scope  # noqa: E402
 from app.cli import run_migrations  # noqa: E402
@@ -56,8 +56,8 @@ UPDATE person SET full_name = 'Người ' || substr(id::text, 25), birth_year = 
        sex = CASE WHEN abs(hashtext(id::text)) % 2 = 0 THEN 'female' ELSE 'male' END;
 UPDATE visit SET notes = 'Hẹn quay lại, gặp ' || substr(id::text, 25) WHERE outcome <> 'met';
 INSERT INTO household_history (household_id, changed_at, previous)
-SELECT id, updated_at, json_build_object('hamlet_id', hamlet_id, 'address', address, 'head_name', 'Tên cũ ' || head_name,
-       'phone', phone, 'member_count', member_count, 'updated_at', updated_at)
+SELECT id, updated_at, json_build_object('hamlet_id', hamlet_id, 'address', address,
+       'head_name', 'Tên cũ ' || head_name, 'phone', phone, 'member_count', member_count, 'updated_at', updated_at)
 FROM household;
 """
 
