@@ -284,7 +284,7 @@ def record_visits(
             household.consent, household.consent_on = "given", local_day(data.visited_at)
             household.consent_notice_version = data.consent_notice_version
             # Phones pull the household again with its consent (app/sync/pull.py).
-            household.version = versions.get(household.hamlet_id, household.version)
+            household.version = taken[household.hamlet_id][0]
             session.add(household)
         accepted.append(
             coverage.NewVisit(
