@@ -290,6 +290,7 @@ def test_an_official_above_the_commune_looks_households_up_one_at_a_time(server,
     shots(page, "households-search-result")
     assert lookups() == [("household_search", "named_read", 1, district_id)]
     page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_role("button", name="Đăng nhập")).to_be_visible()
 
     # The commune official of the commune still has the commune's list, page by page.
     log_in(page, server.url, phones[1])
