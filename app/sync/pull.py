@@ -434,6 +434,8 @@ def _households(
             h.deleted_at,
             h.erased_at,
             h.consent,
+            h.consent_notice_version,
+            h.consent_on,
         )
         .where(h.hamlet_id == hamlet_id, _after(pos, HOUSEHOLD, v, _key_after(pos, HOUSEHOLD, hid), top))
         .order_by(v, hid)
@@ -460,6 +462,7 @@ def _households(
             "created_at": r.created_at,
             "updated_at": r.updated_at,
             "deleted": False,
+            "consent": {"state": r.consent, "notice_version": r.consent_notice_version, "on": r.consent_on},
         }
         if r.consent == "withdrawn":
             # Withdrawn consent: the household stays on the walk list, without its name or address.

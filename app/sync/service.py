@@ -27,6 +27,8 @@ from app.models import (
     User,
 )
 from app.models.base import table_of, utcnow
+from app.privacy import service as privacy
+from app.privacy.schemas import HouseholdConsentIn
 from app.sync.schemas import SCHEMA_VERSION, MutationIn, MutationResult, OutboxExport, PushIn, PushOut
 from app.visits import service as visits
 from app.visits.schemas import VisitIn
@@ -36,6 +38,7 @@ KINDS: dict[str, type[BaseModel]] = {
     "household.upsert": HouseholdIn,
     "person.upsert": PersonIn,
     "visit.create": VisitIn,
+    "household.consent": HouseholdConsentIn,
 }
 
 
@@ -241,7 +244,7 @@ def _take_hamlets(session: Session, scope: Scope, records: Sequence[BaseModel]) 
     """Take the version of every hamlet the batch will write, in id order, before any household row
     is locked (`visits.take_hamlets`)."""
     hamlets = {r.hamlet_id for r in records if isinstance(r, HouseholdIn)}
-    household_ids = {r.id for r in records if isinstance(r, HouseholdIn)}
+    household_ids = {r.id for r in records if isinstance(r, HouseholdIn | HouseholdConsentIn)}
     household_ids |= {r.household_id for r in records if isinstance(r, PersonIn | VisitIn)}
     if not hamlets and not household_ids:
         return {}
@@ -301,6 +304,17 @@ def _apply(session: Session, *, actor: User, scope: Scope, record: BaseModel) ->
         return "applied"
     if isinstance(record, PersonIn):
         households.upsert_person(session, actor=actor, scope=scope, data=record)
+        return "applied"
+    if isinstance(record, HouseholdConsentIn):
+        # The consent endpoint's own path: same checks, same audit row (app/privacy/service.py).
+        privacy.set_consent(
+            session,
+            scope=scope,
+            household_id=record.id,
+            state=record.state,
+            notice_version=record.notice_version,
+            on=visits.local_day(record.at),
+        )
         return "applied"
     assert isinstance(record, VisitIn)
     _, created = visits.record_visit(session, actor=actor, scope=scope, data=record)

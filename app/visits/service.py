@@ -283,6 +283,8 @@ def record_visits(
             # ever changed by an official, never by a visit that may have been made before it).
             household.consent, household.consent_on = "given", local_day(data.visited_at)
             household.consent_notice_version = data.consent_notice_version
+            # Phones pull the household again with its consent (app/sync/pull.py).
+            household.version = taken[household.hamlet_id][0]
             session.add(household)
         accepted.append(
             coverage.NewVisit(
