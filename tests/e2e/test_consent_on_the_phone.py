@@ -109,6 +109,22 @@ def test_a_withdrawal_recorded_offline_hides_the_names_and_reaches_the_server(se
     expect(page.get_by_test_id("household-list")).not_to_contain_text(HEAD)
     screenshot(page, "consent-walk-list-360" + suffix)
 
+    # Editing it asks no name, address or phone (none is kept); the number of members still changes.
+    page.goto(f"{server.url}/#/h/{household_id}/edit")
+    form = page.get_by_test_id("household-form")
+    expect(form.get_by_test_id("withdrawn-edit")).to_contain_text("Hộ đã rút đồng ý")
+    expect(form.locator("input[name=head_name]")).to_have_count(0)
+    expect(form.locator("input[name=address]")).to_have_count(0)
+    screenshot(page, "consent-withdrawn-edit-360" + suffix)
+    form.locator("input[name=member_count]").fill("4")
+    form.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_role("heading", name=WITHDRAWN)).to_be_visible()
+    pwa.sync_now(page)
+    pwa.expect_pending(page, 0)
+    with Session(server.engine) as s:
+        stored = s.get(Household, uuid.UUID(household_id))
+        assert stored is not None and stored.member_count == 4 and stored.head_name != WITHDRAWN
+
     # Later the household agrees again, after hearing the notice the phone holds.
     page.get_by_role("link", name=WITHDRAWN).first.click()
     card = page.get_by_test_id("consent-card")

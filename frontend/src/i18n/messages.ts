@@ -105,6 +105,10 @@ export const MESSAGES = {
   consent_state_withdrawn: ['Hộ đã rút đồng ý', 'The household withdrew consent'],
   consent_withdrawn_on: ['Ngày rút: {day}', 'Withdrawn on {day}'],
   consent_withdraw: ['Hộ rút đồng ý', 'The household withdraws consent'],
+  edit_withdrawn_note: [
+    'Hộ đã rút đồng ý: tên chủ hộ, địa chỉ và số điện thoại không được ghi. Chỉ sửa được ấp, khu vực và số thành viên.',
+    'The household withdrew consent: its head, address and phone are not recorded. Only the hamlet and the number of members can be changed.',
+  ],
   consent_withdraw_confirm: [
     'Hộ rút lại đồng ý? Tên chủ hộ, địa chỉ, số điện thoại và tên các thành viên sẽ được xóa khỏi máy này ngay và không còn hiện trên danh sách nào. Số liệu các lượt thăm vẫn được giữ.',
     'Does the household withdraw its consent? The head’s name, address, phone and the members’ names leave this phone now and show on no list. The visits’ figures are kept.',
