@@ -124,6 +124,7 @@ def test_a_withdrawal_recorded_offline_hides_the_names_and_reaches_the_server(se
     with Session(server.engine) as s:
         stored = s.get(Household, uuid.UUID(household_id))
         assert stored is not None and stored.member_count == 4 and stored.head_name != WITHDRAWN
+    page.goto(server.url + "/#/")
 
     # Later the household agrees again, after hearing the notice the phone holds.
     page.get_by_role("link", name=WITHDRAWN).first.click()
