@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import psycopg
 from psycopg import RawCursor
-from sqlalchemy import Dialect, Select, Table, bindparam, func, select, update
+from sqlalchemy import Dialect, Select, Table, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -218,6 +218,23 @@ def insert_or_lock(session: Session, table: Table, keys: list[str], row: dict[st
     stmt = _insert(session, table).values(row)
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_={k: table.c[k] for k in keys})
     return dict(session.execute(stmt.returning(*table.c)).mappings().one())
+
+
+def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values`: on PostgreSQL as `= ANY(array)`, one parameter and the same SQL text for any
+    number of values (so psycopg keeps it prepared and converts it once); elsewhere an IN list."""
+    values = sorted(values)
+    if is_postgresql(session):
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
+
+
+def in_named(column: Any, name: str, postgresql: bool) -> ColumnElement[bool]:
+    """`column IN :name` for a statement built once and run with {name: values}: on PostgreSQL one array
+    parameter (`= ANY`), elsewhere an expanding IN list."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
 
 
 def greatest(session: Session, a: Any, b: Any) -> ColumnElement[Any]:

@@ -4,6 +4,7 @@ hamlet's aggregate rows. Only `app.coverage` calls this module."""
 import uuid
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, cast, delete, literal, null, select
@@ -50,13 +51,17 @@ def campaign_windows(session: Session, campaign_ids: set[int]) -> dict[int, tupl
     return {i: (s, e) for i, s, e in rows}
 
 
-def _state_query() -> Any:
+@lru_cache(maxsize=2)
+def _state_query(postgresql: bool) -> Any:
     """Rows of (kind, household, campaign, person, key, number, day, moment) of the households
     `:households`, where kind is
     h: a status row (key: last outcome, number: visits, day: visited_on, moment: last visit);
     s: a person's skill (key: skill, number: level, day: proficient_on);
     m: a person's milestone (key: milestone, day: reached_on)."""
-    households: Any = bindparam("households", expanding=True)
+
+    def inside(column: Any) -> Any:  # on PostgreSQL the same SQL for any number of households
+        return sql.in_named(column, "households", postgresql)
+
     no_person, no_moment = cast(null(), PS.c.person_id.type), cast(null(), HS.c.last_visit_at.type)
     status = select(
         literal("h"),
@@ -67,7 +72,7 @@ def _state_query() -> Any:
         HS.c.visits,
         HS.c.visited_on,
         HS.c.last_visit_at,
-    ).where(HS.c.household_id.in_(households))
+    ).where(inside(HS.c.household_id))
     people = table_of(Person)
     skills = (
         select(
@@ -81,7 +86,7 @@ def _state_query() -> Any:
             no_moment,
         )
         .join(people, people.c.id == PS.c.person_id)
-        .where(people.c.household_id.in_(households))
+        .where(inside(people.c.household_id))
     )
     milestones = (
         select(
@@ -95,12 +100,9 @@ def _state_query() -> Any:
             no_moment,
         )
         .join(people, people.c.id == PM.c.person_id)
-        .where(people.c.household_id.in_(households))
+        .where(inside(people.c.household_id))
     )
     return status.union_all(skills, milestones)
-
-
-_STATE = _state_query()  # built once: it runs on every push
 
 
 def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[int, ScopeState]]:
@@ -108,7 +110,9 @@ def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UU
     out: dict[uuid.UUID, dict[int, ScopeState]] = {h: {} for h in household_ids}
     if not household_ids:
         return out
-    for kind, hid, c, pid, key, number, day, moment in session.execute(_STATE, {"households": household_ids}).all():
+    for kind, hid, c, pid, key, number, day, moment in session.execute(
+        _state_query(sql.is_postgresql(session)), {"households": household_ids}
+    ).all():
         scope = out[hid].setdefault(c, ScopeState())
         if kind == "h":
             scope.visits, scope.last_outcome, scope.visited_on = number, key, day

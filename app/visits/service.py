@@ -11,8 +11,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import ColumnElement, literal, or_
+from sqlalchemy import literal
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -120,7 +121,7 @@ def _campaigns(session: Session, campaign_ids: set[int]) -> dict[int, _Campaign]
         .outerjoin(own, col(own.id) == Campaign.unit_id)
         .outerjoin(CampaignUnit, col(CampaignUnit.campaign_id) == Campaign.id)
         .outerjoin(part, col(part.id) == CampaignUnit.unit_id)
-        .where(col(Campaign.id).in_(sorted(campaign_ids)))
+        .where(coverage.sql.among(session, col(Campaign.id), campaign_ids))
     ).all()
     found: dict[int, tuple[tuple[date, date], str | None, list[str]]] = {}
     for campaign_id, starts, ends, own_path, part_path in rows:
@@ -178,12 +179,13 @@ def take_hamlets(
     in id order, before any household row is locked: the order every writer takes them in, so two
     batches writing the same hamlets queue on the first lock instead of deadlocking.
     Returns {hamlet id: (version, path)}."""
-    where: ColumnElement[bool] = col(AdminUnit.id).in_(sorted(hamlet_ids))
-    if household_ids:
-        where = or_(
-            where, col(AdminUnit.id).in_(select(Household.hamlet_id).where(col(Household.id).in_(household_ids)))
-        )
-    rows = session.exec(select(AdminUnit.id, AdminUnit.path).where(AdminUnit.level == "hamlet", where)).all()
+    # One IN over a subquery (a semi-join PostgreSQL runs by index), not an OR of two, which it cannot.
+    ids: Any = select(Household.hamlet_id).where(coverage.sql.among(session, col(Household.id), household_ids))
+    if hamlet_ids:
+        ids = ids.union_all(select(AdminUnit.id).where(coverage.sql.among(session, col(AdminUnit.id), hamlet_ids)))
+    rows = session.exec(
+        select(AdminUnit.id, AdminUnit.path).where(AdminUnit.level == "hamlet", col(AdminUnit.id).in_(ids))
+    ).all()
     return {
         hamlet_id: (coverage.bump_area_version(session, hamlet_id), path)
         for hamlet_id, path in sorted(rows)
@@ -221,7 +223,11 @@ def record_visits(
         return results
     digests = [content_hash(d) for d in items]
     stored = dict(
-        session.exec(select(Visit.id, Visit.content_hash).where(col(Visit.id).in_({d.id for d in items}))).all()
+        session.exec(
+            select(Visit.id, Visit.content_hash).where(
+                coverage.sql.among(session, col(Visit.id), {d.id for d in items})
+            )
+        ).all()
     )
     household_ids = {d.household_id for d in items}
     taken = dict(taken) if taken else take_hamlets(session, scope, hamlet_ids=set(), household_ids=household_ids)
@@ -230,7 +236,7 @@ def record_visits(
         h.id: h
         for h in session.exec(
             select(Household)
-            .where(col(Household.id).in_(sorted(household_ids)))
+            .where(coverage.sql.among(session, col(Household.id), household_ids))
             .order_by(col(Household.id))
             .with_for_update()
             .execution_options(populate_existing=True)
@@ -244,7 +250,9 @@ def record_visits(
         {
             i: (h, d)
             for i, h, d in session.exec(
-                select(Person.id, Person.household_id, Person.deleted_at).where(col(Person.id).in_(person_ids))
+                select(Person.id, Person.household_id, Person.deleted_at).where(
+                    coverage.sql.among(session, col(Person.id), person_ids)
+                )
             ).all()
         }
         if person_ids
