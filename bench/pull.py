@@ -6,12 +6,14 @@ Not a test.
 Creates a throw-away PostgreSQL database, migrates it and fills it through the app's own code: the
 Hậu Giang demo (`seed_demo`, timed: the figure of `make run`'s seed step on PostgreSQL), then one more
 hamlet in the demo commune whose volunteer creates 500 households of 3 people and visits them
-(about 650 visits, a fifth of the doors closed, a third visited twice) with sync pushes, in process.
+(about 650 visits, a fifth of the doors closed, a third visited twice) with sync pushes, in process;
+then `ANALYZE`, as autovacuum would have done on a live server.
 
-Then it times, in process through the whole ASGI app (routing, authentication, gzip; no network):
+Then it takes server time (from a request's arrival at the ASGI app to the last byte of its answer:
+routing, authentication, the database, serialisation, gzip; no network), in process:
 - the first full pull of that hamlet, every page from no cursor until `has_more` is false, at the
-  phone's limit (500) and at 1000: the median of --runs pulls, with pages, rows, SQL statements per
-  page beside it the physical baseline, a psycopg `SELECT` of the same rows (the
+  phone's limit (500) and at 1000: the median of --runs pulls, with pages, changes and SQL
+  statements per page; beside it the physical baseline, a psycopg `SELECT` of the same rows (the
   hamlet's households, people, statuses and visits, every column);
 - `GET /api/v1/me` for the demo volunteer, team leader and commune official: the median of
   --me-calls calls and the SQL statements per call; beside it a psycopg round trip (`SELECT 1`).
@@ -264,6 +266,10 @@ def main() -> None:
             t = time.perf_counter()
             sent = fill_hamlet(client, headers, hamlet_id, campaign_id)
             log(f"  hamlet {hamlet_id}: {sent} mutations pushed in {time.perf_counter() - t:.1f} s")
+            # Planner statistics, as autovacuum keeps them on a live server (it may be off here).
+            with psycopg.connect(plain(url), autocommit=True) as conn:
+                conn.execute("ANALYZE")
+            log(f"  load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
             for limit in (500, 1000):
                 first_pull(client, clock, count, headers, limit)  # warm
@@ -313,6 +319,7 @@ def main() -> None:
         if not args.keep:
             drop_database(args.url)
     rows_out.insert(0, (f"demo seed (scale {args.scale})", f"{seed_seconds:6.1f} s   in process", "≤ 60 s"))
+    log(f"  load average after: {os.getloadavg()[0]:.1f}")
     log("")
     log(f"{'':34} {'measured':62} target")
     for label, figure, target in rows_out:

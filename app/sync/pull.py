@@ -434,14 +434,16 @@ class _HamletPage:
     ) -> None:
         self.session, self.hamlet_id, self.pos, self.top = session, hamlet_id, pos, top
         self.campaign_ids, self.area = campaign_ids, area
-        # (version * 8 + rank, change): a stable sort on the first keeps each table's key order.
-        self._out: list[tuple[int, dict[str, Any]]] = []
+        # The tables are read in rank order, each in (version, key) order, so a stable sort of the
+        # changes by version alone puts them in (version, rank, key) order.
+        self._versions: list[int] = []
+        self._changes: list[dict[str, Any]] = []
         self._params: dict[str, Any] = {}
 
     @property
     def changes(self) -> list[dict[str, Any]]:
-        self._out.sort(key=_first)
-        return [change for _, change in self._out]
+        order = sorted(range(len(self._changes)), key=self._versions.__getitem__)
+        return [self._changes[i] for i in order]
 
     def read(self, budget: int) -> tuple[Position | None, int]:
         """Read up to `budget` rows: (the position reached, or None when nothing up to `top` is left;
@@ -470,35 +472,39 @@ class _HamletPage:
     def _rows(self, name: str) -> Any:
         return self.session.execute(_READ[name], self._params).all()
 
-    def _put(self, version: int, rank: int, kind: str, key: str, data: dict[str, Any]) -> None:
-        self._out.append((version * 8 + rank, {"type": kind, "op": "put", "id": key, "data": data}))
+    def _put(self, version: int, kind: str, key: str, data: dict[str, Any]) -> None:
+        self._versions.append(version)
+        self._changes.append({"type": kind, "op": "put", "id": key, "data": data})
 
-    def _delete(self, version: int, rank: int, kind: str, key: str) -> None:
-        self._out.append((version * 8 + rank, {"type": kind, "op": "delete", "id": key}))
+    def _delete(self, version: int, kind: str, key: str) -> None:
+        self._versions.append(version)
+        self._changes.append({"type": kind, "op": "delete", "id": key})
 
     def _departures(self) -> None:
         # Moved to another hamlet of the same area: that hamlet's rows carry it, and a tombstone here
         # could reach the phone after them (hamlets are read one after the other) and delete it.
         gone = {hid: version for version, hid, now_in in self._rows("departures") if now_in not in self.area}
-        for household_id, version in gone.items():
-            self._delete(version, DEPARTURE, "household", str(household_id))
         if not gone:
             return
         # The household took its people, statuses and visits out of the area: drop them all.
         p, s, v = _table(Person), _table(HouseholdStatus), _table(Visit)
         ids = sorted(gone)
+        children: dict[uuid.UUID, list[tuple[str, str]]] = {h: [("household", str(h))] for h in gone}
         for person_id, household_id in self.session.execute(
             sa_select(p.c.id, p.c.household_id).where(p.c.household_id.in_(ids))
         ).all():
-            self._delete(gone[household_id], DEPARTURE, "person", str(person_id))
+            children[household_id].append(("person", str(person_id)))
         for household_id, campaign_id in self.session.execute(
             sa_select(s.c.household_id, s.c.campaign_id).where(s.c.household_id.in_(ids))
         ).all():
-            self._delete(gone[household_id], DEPARTURE, "household_status", f"{household_id}:{campaign_id}")
+            children[household_id].append(("household_status", f"{household_id}:{campaign_id}"))
         for visit_id, household_id in self.session.execute(
             sa_select(v.c.id, v.c.household_id).where(v.c.household_id.in_(ids))
         ).all():
-            self._delete(gone[household_id], DEPARTURE, "visit", str(visit_id))
+            children[household_id].append(("visit", str(visit_id)))
+        for household_id, version in gone.items():
+            for kind, key in children[household_id]:
+                self._delete(version, kind, key)
 
     def _households(self) -> None:
         scopes = [ALL_TIME, *self.campaign_ids]
@@ -521,9 +527,9 @@ class _HamletPage:
             if gone:
                 # Deleting a household drops its statuses for every campaign (their rows are gone); an
                 # erased one is dropped whole, so no phone keeps a copy of what was erased.
-                self._delete(version, HOUSEHOLD, "household", key)
+                self._delete(version, "household", key)
                 for campaign_id in scopes:
-                    self._delete(version, HOUSEHOLD, "household_status", f"{key}:{campaign_id}")
+                    self._delete(version, "household_status", f"{key}:{campaign_id}")
                 continue
             if consent == "withdrawn":
                 # Withdrawn consent: the household stays on the walk list, without its name or address.
@@ -541,14 +547,14 @@ class _HamletPage:
                 "updated_at": updated,
                 "deleted": False,
             }
-            self._put(version, HOUSEHOLD, "household", key, data)
+            self._put(version, "household", key, data)
 
     def _people(self) -> None:
         people: dict[Any, dict[str, Any]] = {}
         for version, person_id, household_id, name, birth_year, sex, gone, consent in self._rows("people"):
             key = str(person_id)
             if gone:
-                self._delete(version, PERSON, "person", key)
+                self._delete(version, "person", key)
                 continue
             data = {
                 "id": person_id,
@@ -560,7 +566,7 @@ class _HamletPage:
                 "milestones": [],
             }
             people[person_id] = data
-            self._put(version, PERSON, "person", key, data)
+            self._put(version, "person", key, data)
         if not people:
             return
         reached = set()
@@ -582,7 +588,7 @@ class _HamletPage:
         ):
             key = f"{hid}:{cid}"
             if gone:
-                self._delete(version, STATUS, "household_status", key)
+                self._delete(version, "household_status", key)
                 continue
             data = {
                 "household_id": hid,
@@ -595,7 +601,7 @@ class _HamletPage:
                 "covered_1": cov1,
                 "covered_2": cov2,
             }
-            self._put(version, STATUS, "household_status", key, data)
+            self._put(version, "household_status", key, data)
 
     def _visits(self) -> None:
         for version, vid, hid, cid, volunteer_id, visited_at, received_at, outcome, consent, notes, gone in self._rows(
@@ -603,7 +609,7 @@ class _HamletPage:
         ):
             key = str(vid)
             if gone:
-                self._delete(version, VISIT, "visit", key)
+                self._delete(version, "visit", key)
                 continue
             data = {
                 "id": vid,
@@ -616,8 +622,4 @@ class _HamletPage:
                 "consent_given": consent,
                 "notes": notes,
             }
-            self._put(version, VISIT, "visit", key, data)
-
-
-def _first(item: tuple[int, Any]) -> int:
-    return item[0]
+            self._put(version, "visit", key, data)
