@@ -15,7 +15,7 @@ no row is read twice or thrown away. Rows come back as plain tuples, never ORM o
 import hashlib
 import uuid
 from collections.abc import Collection
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, Integer, Table, Uuid, and_, bindparam, literal_column, or_, tuple_, union_all
@@ -26,27 +26,19 @@ from app.auth.scope import FIELD_ROLES, Scope
 from app.errors import Forbidden
 from app.models import (
     ALL_TIME,
-    AdminUnit,
-    AreaVersion,
-    Campaign,
-    CampaignUnit,
     Household,
     HouseholdDeparture,
     HouseholdStatus,
-    Milestone,
     Person,
     PersonMilestone,
     PersonSkill,
-    Skill,
-    SkillLabel,
-    SkillLessons,
     User,
     Visit,
 )
-from app.models.units import unit_chain
+from app.models.base import table_of
 from app.models.visits import PROFICIENT
-from app.privacy import notice
 from app.privacy.service import WITHDRAWN_LABEL
+from app.sync import catalogue
 from app.sync.cursor import (
     DEPARTURE,
     DONE,
@@ -94,9 +86,9 @@ def pull(
     state = decode_cursor(cursor) if cursor else None
     # The high-water mark comes with the area: the versions committed now. Reading no further keeps
     # every page a consistent cut even at READ COMMITTED, where each statement sees newer commits.
-    area, tops = _area(session, scope)
-    catalogue = _catalogue(session, area)
-    marker = hashlib.sha256(orjson.dumps(catalogue)).hexdigest()[:16]
+    area, tops = catalogue.area_of(session, scope)
+    sent = catalogue.catalogue(session, area)
+    marker = hashlib.sha256(orjson.dumps(sent)).hexdigest()[:16]
     positions: dict[int, Position] = {}
     sent_marker = ""
     reset = False
@@ -114,8 +106,8 @@ def pull(
     changes: list[dict[str, Any]] = []
     if sent_marker != marker:
         # Small and rarely changed: sent whole whenever any of it changes, and not counted in limit.
-        changes.extend(c for c in catalogue if sent_marker or c["op"] == "put")
-    campaign_ids = [int(c["id"]) for c in catalogue if c["type"] == "campaign"]
+        changes.extend(c for c in sent if sent_marker or c["op"] == "put")
+    campaign_ids = [int(c["id"]) for c in sent if c["type"] == "campaign"]
     budget = limit
     has_more = False
     for hamlet_id in sorted(area):
@@ -144,127 +136,6 @@ def pull(
         "has_more": has_more,
         "reset": reset,
     }
-
-
-# --- the area and its catalogue ---------------------------------------------------------------------
-
-
-def _area(session: Session, scope: Scope) -> tuple[dict[int, Any], dict[int, int]]:
-    """The hamlets a phone of this user downloads (id → row) and the version each has reached."""
-    u, av = _table(AdminUnit).c, _table(AreaVersion).c
-    stmt = (
-        sa_select(u.id, u.name, u.level, u.code, u.parent_id, u.path, av.version)
-        .outerjoin(_table(AreaVersion), av.hamlet_id == u.id)
-        .where(u.level == "hamlet")
-    )
-    if scope.is_admin:
-        pass
-    elif scope.unit_path is not None:
-        stmt = stmt.where(u.path.startswith(scope.unit_path))
-    else:
-        stmt = stmt.where(u.id.in_(sorted(scope.hamlet_ids)))
-    rows = session.execute(stmt).all()
-    return {r.id: r for r in rows}, {r.id: r.version for r in rows if r.version is not None}
-
-
-def _catalogue(session: Session, area: dict[int, Any]) -> list[dict[str, Any]]:
-    """Units of the area, the skills (with the province's own labels and lessons), milestones and
-    campaigns, and the notice: three reads."""
-    changes: list[dict[str, Any]] = []
-    for unit_id in sorted(area):
-        unit = area[unit_id]
-        data: dict[str, Any] = {
-            "id": unit.id,
-            "name": unit.name,
-            "level": unit.level,
-            "code": unit.code,
-            "parent_id": unit.parent_id,
-        }
-        changes.append({"type": "unit", "op": "put", "id": str(unit.id), "data": data})
-    chains = [unit_chain(u.path) for u in area.values()]
-    provinces = sorted({chain[0] for chain in chains if chain})
-    province = provinces[0] if provinces else None
-    changes += _skills(session, province)
-    ms = _table(Milestone).c
-    milestones = session.execute(
-        sa_select(ms.id, ms.position, ms.label_vi, ms.label_en, ms.is_active)
-        .where(ms.province_unit_id.is_(None) | ms.province_unit_id.in_(provinces))
-        .order_by(ms.position, ms.id)
-    ).all()
-    for milestone_id, position, label_vi, label_en, is_active in milestones:
-        if not is_active:
-            changes.append({"type": "milestone", "op": "delete", "id": milestone_id})
-            continue
-        data = {"id": milestone_id, "position": position, "label_vi": label_vi, "label_en": label_en}
-        changes.append({"type": "milestone", "op": "put", "id": milestone_id, "data": data})
-    above = {unit_id for chain in chains for unit_id in chain}
-    if above:
-        changes += _campaigns(session, above)
-    # The notice read out at the door travels with the catalogue: the phone shows it with no signal.
-    current = notice.current()
-    data = {"version": current.version, "text_vi": current.text_vi, "text_en": current.text_en}
-    changes.append({"type": "notice", "op": "put", "id": "current", "data": data})
-    return changes
-
-
-def _skills(session: Session, province: int | None) -> list[dict[str, Any]]:
-    """The skills in order, each with the province's own label and lesson cards where it has them."""
-    s, label, lessons = _table(Skill).c, _table(SkillLabel).c, _table(SkillLessons).c
-    if province is None:
-        stmt = sa_select(s.id, s.position, s.label_vi, s.label_en, s.lessons)
-    else:
-        stmt = (
-            sa_select(
-                s.id, s.position, s.label_vi, s.label_en, s.lessons, label.label_vi, label.label_en, lessons.lessons
-            )
-            .outerjoin(_table(SkillLabel), and_(label.skill_id == s.id, label.province_unit_id == province))
-            .outerjoin(_table(SkillLessons), and_(lessons.skill_id == s.id, lessons.province_unit_id == province))
-        )
-    out = []
-    for skill_id, position, vi, en, national, *own in session.execute(stmt.order_by(s.position)).all():
-        own_vi, own_en, own_lessons = own or (None, None, None)
-        data = {
-            "id": skill_id,
-            "position": position,
-            "label_vi": vi if own_vi is None else own_vi,
-            "label_en": en if own_vi is None else own_en,
-            # The lesson cards travel with the catalogue, so the phone opens them with no signal.
-            "lessons": (national or []) if own_lessons is None else own_lessons,
-        }
-        out.append({"type": "skill", "op": "put", "id": skill_id, "data": data})
-    return out
-
-
-def _campaigns(session: Session, above: set[int]) -> list[dict[str, Any]]:
-    """The campaigns of the area's units and those above: a campaign that lists the units taking part
-    only when one of them is in the area's chain."""
-    c, cu = _table(Campaign).c, _table(CampaignUnit).c
-    rows = session.execute(
-        sa_select(c.id, c.name, c.unit_id, c.starts_on, c.ends_on, c.covered_threshold, cu.unit_id)
-        .outerjoin(_table(CampaignUnit), cu.campaign_id == c.id)
-        .where(c.unit_id.in_(sorted(above)))
-        .order_by(c.id)
-    ).all()
-    listed: dict[int, set[int]] = {}
-    for row in rows:
-        if row[-1] is not None:
-            listed.setdefault(row.id, set()).add(row[-1])
-    out = []
-    seen: set[int] = set()
-    for campaign_id, name, unit_id, starts_on, ends_on, threshold, _ in rows:
-        if campaign_id in seen or (campaign_id in listed and not listed[campaign_id] & above):
-            continue
-        seen.add(campaign_id)
-        data = {
-            "id": campaign_id,
-            "name": name,
-            "unit_id": unit_id,
-            "starts_on": starts_on,
-            "ends_on": ends_on,
-            "covered_threshold": threshold,
-        }
-        out.append({"type": "campaign", "op": "put", "id": str(campaign_id), "data": data})
-    return out
 
 
 # --- one hamlet's page ------------------------------------------------------------------------------
@@ -320,7 +191,7 @@ def _look_ahead_statement() -> Any:
         )
         return sa_select(keys)
 
-    d, h, p, s, v = (_table(m) for m in (HouseholdDeparture, Household, Person, HouseholdStatus, Visit))
+    d, h, p, s, v = (table_of(m) for m in (HouseholdDeparture, Household, Person, HouseholdStatus, Visit))
     merged = union_all(
         first(d, DEPARTURE, d.c.household_id),
         first(h, HOUSEHOLD, h.c.id),
@@ -333,8 +204,8 @@ def _look_ahead_statement() -> Any:
 
 
 def _reads() -> dict[str, Any]:
-    d, h, p, s, v = (_table(m) for m in (HouseholdDeparture, Household, Person, HouseholdStatus, Visit))
-    ps, pm = _table(PersonSkill), _table(PersonMilestone)
+    d, h, p, s, v = (table_of(m) for m in (HouseholdDeparture, Household, Person, HouseholdStatus, Visit))
+    ps, pm = table_of(PersonSkill), table_of(PersonMilestone)
     gone = or_(h.c.deleted_at.is_not(None), h.c.erased_at.is_not(None))
     people = _window(p, PERSON, p.c.id)
     return {
@@ -417,11 +288,6 @@ def _reads() -> dict[str, Any]:
     }
 
 
-def _table(model: type) -> Table:
-    """The Core table of a model: plain column selects skip building ORM objects for big pages."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
 _LOOK_AHEAD = _look_ahead_statement()
 _READ = _reads()
 
@@ -487,7 +353,7 @@ class _HamletPage:
         if not gone:
             return
         # The household took its people, statuses and visits out of the area: drop them all.
-        p, s, v = _table(Person), _table(HouseholdStatus), _table(Visit)
+        p, s, v = table_of(Person), table_of(HouseholdStatus), table_of(Visit)
         ids = sorted(gone)
         children: dict[uuid.UUID, list[tuple[str, str]]] = {h: [("household", str(h))] for h in gone}
         for person_id, household_id in self.session.execute(
