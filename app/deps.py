@@ -35,7 +35,9 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def get_current_user(request: Request, session: SessionDep) -> User:
+def authenticate(request: Request, session: Session) -> User:
+    """The user the request's access token names, checked (active, credentials current, password
+    changed), read in the caller's transaction."""
     claims = decode_token(_bearer(request), "access")
     user = session.get(User, int(claims["sub"]))
     if user is None:
@@ -45,6 +47,11 @@ def get_current_user(request: Request, session: SessionDep) -> User:
     require_current_credentials(claims, user.credential_version)
     if user.must_change_password and request.url.path not in _ALLOWED_BEFORE_CHANGE:
         raise PasswordChangeRequired()
+    return user
+
+
+def get_current_user(request: Request, session: SessionDep) -> User:
+    user = authenticate(request, session)
     end_read(session)
     return user
 
@@ -59,6 +66,18 @@ def get_scope(session: SessionDep, user: CurrentUser) -> Scope:
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]
+
+
+def get_caller(request: Request, session: SessionDep) -> tuple[User, Scope]:
+    """The current user and their scope in one trip to the thread pool and one read transaction
+    (for the routes every phone calls most: each trip and each transaction is a wait under load)."""
+    user = authenticate(request, session)
+    scope = scope_for(session, user)
+    end_read(session)
+    return user, scope
+
+
+CallerDep = Annotated[tuple[User, Scope], Depends(get_caller)]
 
 
 class Page:

@@ -39,8 +39,19 @@ SECURITY_HEADERS = [
 ]
 
 
+def cache_control(path: str) -> bytes | None:
+    """The PWA's hashed assets are kept for a year; its other files are checked at every load (so an
+    update reaches phones); the API sets its own."""
+    if path.startswith("/assets/"):
+        return b"public, max-age=31536000, immutable"
+    if not path.startswith("/api/"):
+        return b"no-cache"
+    return None
+
+
 class SecurityHeaders:
-    """Adds the security headers to every HTTP response, errors and static files included."""
+    """Adds the security headers to every HTTP response, errors and static files included, and the
+    PWA files' cache rule. A plain ASGI middleware: every request passes here, phones' pushes first."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -51,12 +62,17 @@ class SecurityHeaders:
             return
         docs = scope["path"].startswith(DOCS_PATHS)
         csp = (DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY).encode()
+        cache = cache_control(scope["path"])
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
+                headers = message.get("headers", [])
+                if cache is not None:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", cache))
+                present = {k.lower() for k, _ in headers}
                 extra = [(k, v) for k, v in [(b"content-security-policy", csp), *SECURITY_HEADERS] if k not in present]
-                message["headers"] = [*message.get("headers", []), *extra]
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, with_headers)

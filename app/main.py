@@ -175,16 +175,6 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
         return
     app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
 
-    @app.middleware("http")
-    async def cache_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        path = request.url.path
-        if path.startswith("/assets/"):
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        elif not path.startswith("/api/"):
-            response.headers["Cache-Control"] = "no-cache"
-        return response
-
     @app.get("/{path:path}", include_in_schema=False)
     def spa(path: str) -> Response:
         if path.startswith("api/"):

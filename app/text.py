@@ -41,6 +41,8 @@ def is_refused(char: str) -> bool:
 
 def bad_characters(text: str, *, allowed: str = "") -> list[str]:
     """The refused characters in `text` as U+XXXX, first occurrence order; `allowed` are let through."""
+    if text.isprintable():  # the usual case, in C: a printable text has no control or unassigned character
+        return []
     seen: dict[str, None] = {}
     for char in text:
         if char not in allowed and is_refused(char):

@@ -2,6 +2,7 @@
 error responses documented in OpenAPI with the one error shape."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -77,3 +78,17 @@ def test_openapi_documents_the_error_responses_with_the_one_shape(client: TestCl
             for status in ("401", "403", "404", "413", "422"):
                 ref = op["responses"][status]["content"]["application/json"]["schema"]["$ref"]
                 assert ref == "#/components/schemas/ErrorOut", (method, path, status)
+
+
+def test_the_pwas_hashed_assets_are_kept_and_its_other_files_checked_at_every_load(client: TestClient) -> None:
+    dist = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+    asset = next((dist / "assets").glob("*.js"))  # `make test` builds the PWA first
+    kept = client.get(f"/assets/{asset.name}")
+    assert kept.status_code == 200
+    assert kept.headers["cache-control"] == "public, max-age=31536000, immutable"
+    for path in ("/", "/sw.js", "/manifest.webmanifest"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "no-cache", path
+        _secure(response)
+    assert "immutable" not in client.get("/api/v1/health").headers.get("cache-control", "")

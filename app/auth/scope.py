@@ -88,6 +88,11 @@ def require_unit_across_schemes(session: Session, scope: Scope, unit: AdminUnit)
     raise OutsideYourArea(details={"unit_id": unit.id})
 
 
+def area_hamlet_ids(session: Session, user_id: int) -> set[int]:
+    rows = session.exec(select(VolunteerArea.hamlet_id).where(VolunteerArea.user_id == user_id))
+    return set(rows)
+
+
 def led_team_hamlet_ids(session: Session, user_id: int) -> set[int]:
     teams = session.exec(
         select(Team.unit_id, AdminUnit.level, AdminUnit.path)
@@ -115,20 +120,16 @@ def scope_for(session: Session, user: User) -> Scope:
         # An official without a unit sees nothing: the empty-set path below matches no row.
         return Scope(user=user, unit_path=unit.path if unit else "\x00")
     assert user.id is not None
-    # The area's hamlets and their paths in one read: every request of a phone starts here.
-    area = session.exec(
-        select(VolunteerArea.hamlet_id, AdminUnit.path)
-        .join(AdminUnit, col(AdminUnit.id) == VolunteerArea.hamlet_id)
-        .where(VolunteerArea.user_id == user.id)
-    ).all()
-    hamlets: dict[int, str] = dict(area)
-    if user.role == "team_leader":
-        led = led_team_hamlet_ids(session, user.id) - set(hamlets)
-        if led:
-            for hamlet_id, path in session.exec(
-                select(AdminUnit.id, AdminUnit.path).where(col(AdminUnit.id).in_(sorted(led)))
-            ).all():
-                hamlets[hamlet_id or 0] = path
-    return Scope(
-        user=user, hamlet_ids=frozenset(hamlets), hamlet_paths=tuple(path for _, path in sorted(hamlets.items()))
-    )
+    if user.role != "team_leader":  # a volunteer's area and its paths, in one query
+        rows = session.exec(
+            select(AdminUnit.id, AdminUnit.path)
+            .join(VolunteerArea, col(VolunteerArea.hamlet_id) == AdminUnit.id)
+            .where(VolunteerArea.user_id == user.id)
+            .order_by(col(AdminUnit.id))
+        ).all()
+        return Scope(
+            user=user, hamlet_ids=frozenset(i for i, _ in rows if i is not None), hamlet_paths=tuple(p for _, p in rows)
+        )
+    hamlets = area_hamlet_ids(session, user.id) | led_team_hamlet_ids(session, user.id)
+    paths = session.exec(select(AdminUnit.path).where(col(AdminUnit.id).in_(sorted(hamlets)))).all()
+    return Scope(user=user, hamlet_ids=frozenset(hamlets), hamlet_paths=tuple(paths))

@@ -13,7 +13,7 @@ Calls are explicit (no session events, nothing kept in `session.info`); this pac
 `app.models`, and `sql.py` is the only module of the app that knows the database dialect.
 """
 
-from app.coverage.ingest import NewVisit, ingest, lock
+from app.coverage.ingest import Catalogue, NewVisit, ingest, lock
 from app.coverage.rebuild import (
     Rebuild,
     hamlets_under,
@@ -21,6 +21,7 @@ from app.coverage.rebuild import (
     people_added,
     rebuild,
     rebuild_hamlets,
+    resend_status,
     set_population,
     verify,
 )
@@ -28,6 +29,7 @@ from app.coverage.sql import bump_area_version
 from app.coverage.store import skill_ids
 
 __all__ = [
+    "Catalogue",
     "NewVisit",
     "Rebuild",
     "bump_area_version",
@@ -38,6 +40,7 @@ __all__ = [
     "people_added",
     "rebuild",
     "rebuild_hamlets",
+    "resend_status",
     "set_population",
     "skill_ids",
     "verify",

@@ -32,6 +32,15 @@ class NewVisit:
     milestones: list[tuple[uuid.UUID, str]] = field(default_factory=list)  # person, milestone
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """What a batch's derived rows depend on besides the state rows: the skills (in order) and the
+    dates of the campaigns its visits name. A caller that has read them passes them to `ingest`."""
+
+    skills: list[str]
+    windows: dict[int, tuple[date, date]]
+
+
 def lock(session: Session, hamlet_ids: set[int], household_ids: set[uuid.UUID]) -> dict[int, int]:
     """The hamlets' versions first, then the households, each in id order: the order every writer
     takes them in, so concurrent writers of one hamlet queue instead of deadlocking."""
@@ -46,7 +55,12 @@ def lock(session: Session, hamlet_ids: set[int], household_ids: set[uuid.UUID]) 
     return versions
 
 
-def ingest(session: Session, visits: list[NewVisit], versions: dict[int, int] | None = None) -> dict[int, int]:
+def ingest(
+    session: Session,
+    visits: list[NewVisit],
+    versions: dict[int, int] | None = None,
+    catalogue: Catalogue | None = None,
+) -> dict[int, int]:
     """Store the visits and everything derived from them; returns the version taken per hamlet.
 
     The caller has checked each visit (its household live and in scope, its people live members of
@@ -55,9 +69,9 @@ def ingest(session: Session, visits: list[NewVisit], versions: dict[int, int] | 
         return {}
     if versions is None:
         versions = lock(session, {v.row["hamlet_id"] for v in visits}, {v.row["household_id"] for v in visits})
-    sql.bulk_insert(session, table_of(Visit), [{**v.row, "version": versions[v.row["hamlet_id"]]} for v in visits])
-    sql.bulk_insert(
-        session,
+    out = sql.Writes()
+    out.add(table_of(Visit), [{**v.row, "version": versions[v.row["hamlet_id"]]} for v in visits])
+    out.add(
         table_of(VisitSkill),
         [
             {"visit_id": v.row["id"], "person_id": p, "skill_id": s, "level": level}
@@ -65,20 +79,26 @@ def ingest(session: Session, visits: list[NewVisit], versions: dict[int, int] | 
             for p, s, level in v.skills
         ],
     )
-    sql.bulk_insert(
-        session,
+    out.add(
         table_of(VisitMilestone),
         [{"visit_id": v.row["id"], "person_id": p, "milestone_id": m} for v in visits for p, m in v.milestones],
     )
     counted = [v for v in visits if counts(v.row)]
     if counted:
-        _merge(session, counted, versions)
+        _merge(session, counted, versions, out, catalogue)
+    out.run(session)  # one statement on PostgreSQL
+    if counted:
+        store.expire_derived(session)
     return versions
 
 
-def _merge(session: Session, visits: list[NewVisit], versions: dict[int, int]) -> None:
-    skills = store.skill_ids(session)
-    windows = store.campaign_windows(session, {c for v in visits if (c := v.row["campaign_id"])})
+def _merge(
+    session: Session, visits: list[NewVisit], versions: dict[int, int], out: sql.Writes, catalogue: Catalogue | None
+) -> None:
+    campaigns = {c for v in visits if (c := v.row["campaign_id"])}
+    if catalogue is None or not campaigns <= set(catalogue.windows):
+        catalogue = Catalogue(store.skill_ids(session), store.campaign_windows(session, campaigns))
+    skills, windows = catalogue.skills, catalogue.windows
     households = sorted({v.row["household_id"] for v in visits})
     state = store.load_state(session, households)
     hamlet_of = {v.row["household_id"]: v.row["hamlet_id"] for v in visits}
@@ -110,7 +130,7 @@ def _merge(session: Session, visits: list[NewVisit], versions: dict[int, int]) -
         after.subtract(before[h])
         deltas[hamlet_of[h]].update(after)
     store.write_status(
-        session,
+        out,
         [
             {
                 "household_id": h,
@@ -141,7 +161,6 @@ def _merge(session: Session, visits: list[NewVisit], versions: dict[int, int]) -
         reached: date = state[h][s].people[p].milestones[m]
         milestone_rows.append({"person_id": p, "campaign_id": s, "milestone_id": m, "reached_on": reached})
         people.setdefault(versions[hamlet_of[h]], set()).add(p)
-    store.write_person_rows(session, skill_rows, milestone_rows)
-    store.bump_people(session, people)
-    store.apply_deltas(session, deltas)
-    store.expire_derived(session)
+    store.write_person_rows(out, skill_rows, milestone_rows)
+    store.bump_people(out, people)
+    store.apply_deltas(out, deltas)

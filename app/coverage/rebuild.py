@@ -102,7 +102,7 @@ class Rebuild:
             deltas.setdefault(self.before_hamlet[h.id], Counter()).subtract(self.before[h.id])
             deltas.setdefault(h.hamlet_id, Counter()).update(after)
         changed = write_exact(session, [(h, states[h.id], versions[h.hamlet_id]) for h in self.households], self.skills)
-        store.apply_deltas(session, deltas)
+        _apply_deltas(session, deltas)
         for h in self.households:
             if h.hamlet_id != self.before_hamlet[h.id] or (h.deleted_at is None) != self.before_live[h.id]:
                 # Moved, deleted or restored: every status row is pulled again, changed figures or not.
@@ -198,12 +198,20 @@ def write_exact(
             old = old_status.pop((household.id, s), None)
             if old is None or any(_differs(getattr(old, k), v) for k, v in values.items()):
                 status_upserts.append({"household_id": household.id, "campaign_id": s, "version": version, **values})
-    store.write_person_rows(session, skill_upserts, ms_upserts)
-    store.write_status(session, status_upserts)
+    out = sql.Writes()
+    store.write_person_rows(out, skill_upserts, ms_upserts)
+    store.write_status(out, status_upserts)
+    store.bump_people(out, changed)
+    out.run(session)
     store.delete_rows(session, skill_deletes, ms_deletes, list(old_status))
-    store.bump_people(session, changed)
     store.expire_derived(session)
     return {p for ids_ in changed.values() for p in ids_}
+
+
+def _apply_deltas(session: Session, deltas: dict[int, Counter[Key]]) -> None:
+    out = sql.Writes()
+    store.apply_deltas(out, deltas)
+    out.run(session)
 
 
 def _differs(old: Any, new: Any) -> bool:
@@ -230,16 +238,23 @@ def households_added(session: Session, hamlet_id: int, household_ids: list[uuid.
             for h in household_ids
         ],
     )
-    store.apply_deltas(session, {hamlet_id: Counter({("cov", ALL_TIME, "households"): len(household_ids)})})
+    _apply_deltas(session, {hamlet_id: Counter({("cov", ALL_TIME, "households"): len(household_ids)})})
 
 
 def people_added(session: Session, hamlet_id: int, n: int) -> None:
     """New live people of live households (no visit names them yet)."""
     if n:
-        store.apply_deltas(session, {hamlet_id: Counter({("cov", ALL_TIME, "people"): n})})
+        _apply_deltas(session, {hamlet_id: Counter({("cov", ALL_TIME, "people"): n})})
 
 
 # --- repair and check -----------------------------------------------------------------------------
+
+
+def resend_status(session: Session, household_ids: list[uuid.UUID], version: int) -> None:
+    """The households' status rows are sent to phones again at the next pull (after an erasure:
+    a phone drops them with the household)."""
+    if household_ids:
+        session.execute(update(store.HS).where(store.HS.c.household_id.in_(household_ids)).values(version=version))
 
 
 def hamlets_under(session: Session, unit_id: int | None) -> list[int]:
@@ -297,7 +312,7 @@ def rebuild_hamlets(session: Session, hamlet_ids: Iterable[int]) -> int:
             wrong += 1
             for table, _ in store.AGGREGATES.values():
                 session.execute(delete(table).where(table.c.unit_id == hamlet_id))
-            store.apply_deltas(session, {hamlet_id: expected})
+            _apply_deltas(session, {hamlet_id: expected})
     return wrong
 
 

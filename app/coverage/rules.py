@@ -46,9 +46,12 @@ class PersonState:
     milestones: dict[str, date] = field(default_factory=dict)
 
     def all_five_on(self, skill_ids: list[str]) -> date | None:
-        if len(skill_ids) < SKILL_COUNT or any(s not in self.proficient_on for s in skill_ids):
+        if len(skill_ids) < SKILL_COUNT or len(self.proficient_on) < len(skill_ids):
             return None
-        return max(self.proficient_on[s] for s in skill_ids)
+        try:
+            return max(self.proficient_on[s] for s in skill_ids)
+        except KeyError:  # one of them not (yet) proficient
+            return None
 
 
 @dataclass
@@ -104,21 +107,28 @@ def scopes_of(campaign_id: int | None, visited_on: date, windows: dict[int, tupl
     return [ALL_TIME]
 
 
-def covered_on(state: ScopeState, skill_ids: list[str], k: int) -> date | None:
-    days = sorted(d for p in state.people.values() if (d := p.all_five_on(skill_ids)) is not None)
+def five_days(state: ScopeState, skill_ids: list[str]) -> list[date]:
+    """The days each person of the household became proficient in all five, in order (one per such person)."""
+    return sorted(d for p in state.people.values() if (d := p.all_five_on(skill_ids)) is not None)
+
+
+def covered_on(state: ScopeState, skill_ids: list[str], k: int, days: list[date] | None = None) -> date | None:
+    """The day the household first had k people proficient in all five."""
+    days = five_days(state, skill_ids) if days is None else days
     return days[k - 1] if len(days) >= k else None
 
 
 def status_values(state: ScopeState, skill_ids: list[str]) -> dict[str, Any]:
     """The columns of the household's `household_status` row for one scope."""
+    days = five_days(state, skill_ids)
     return {
         "visits": state.visits,
         "last_outcome": state.last_outcome,
         "last_visit_at": state.last_visit_at,
         "visited_on": state.visited_on,
-        "proficient_people": sum(1 for p in state.people.values() if p.all_five_on(skill_ids)),
-        "covered_1_on": covered_on(state, skill_ids, 1),
-        "covered_2_on": covered_on(state, skill_ids, 2),
+        "proficient_people": len(days),
+        "covered_1_on": covered_on(state, skill_ids, 1, days),
+        "covered_2_on": covered_on(state, skill_ids, 2, days),
     }
 
 
@@ -136,16 +146,17 @@ def scope_contribution(scopes: dict[int, ScopeState], skill_ids: list[str], *, v
             out[("day", s, st.visited_on, "households_visited")] += 1
         if st.last_outcome in ("not_home", "declined", "moved"):
             out[("cov", s, f"households_{st.last_outcome}")] += 1
+        days = five_days(st, skill_ids)
         for k in (1, 2):
-            if (d := covered_on(st, skill_ids, k)) is not None:
+            if (d := covered_on(st, skill_ids, k, days)) is not None:
                 out[("cov", s, f"households_covered_{k}")] += 1
                 out[("day", s, d, f"households_covered_{k}")] += 1
+        for d in days:
+            out[("cov", s, "people_proficient_all")] += 1
+            out[("day", s, d, "people_proficient_all")] += 1
         for p in st.people.values():
             if p.levels:
                 out[("cov", s, "people_taught")] += 1
-            if (d := p.all_five_on(skill_ids)) is not None:
-                out[("cov", s, "people_proficient_all")] += 1
-                out[("day", s, d, "people_proficient_all")] += 1
             for skill, level in p.levels.items():
                 out[("skill", s, skill, "people_taught")] += 1
                 if level >= PROFICIENT:

@@ -1,19 +1,27 @@
 """The one module that knows which database it talks to: upserts, insert-or-skip, bulk inserts and
 the per-hamlet change counter. Everything else in the app is dialect-free and calls these."""
 
+import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
 
-from sqlalchemy import Table, func
+import psycopg
+from psycopg import RawCursor
+from sqlalchemy import Dialect, Select, Table, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from app.models import AreaVersion
 from app.models.base import table_of
 
-CHUNK = 2000
+CHUNK = 2000  # rows per executemany (SQLite)
+PG_CHUNK = 20_000  # rows per array-bound statement (PostgreSQL)
 
 
 def is_postgresql(session: Session) -> bool:
@@ -29,40 +37,187 @@ def _chunks(rows: Sequence[dict[str, Any]], size: int = CHUNK) -> Iterable[Seque
         yield rows[start : start + size]
 
 
-def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Plain inserts of many rows (an executemany; psycopg pipelines it)."""
+WriteMode = Literal["plain", "skip", "overwrite", "add", "update"]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What decides a bulk write's SQL: the table, the columns given, the key and what a row whose
+    key is already there does (plain: nothing expected; skip: left as it is; overwrite: its other
+    columns replaced; add: the counters added; update: an UPDATE of existing rows only)."""
+
+    table: Table
+    columns: tuple[str, ...]  # the columns written: those given, and the defaults of the others
+    keys: tuple[str, ...]
+    mode: WriteMode
+    changed: tuple[str, ...]  # the columns a row already there takes (overwrite, add, update): those given
+
+
+def _unnested(shape: _Shape, prefix: str) -> Select[Any]:
+    """PostgreSQL: the rows as one array per column, unnested side by side: one statement and one
+    round trip for any number of rows (an executemany runs its statement once per row)."""
+    table = shape.table
+    return select(
+        *[func.unnest(bindparam(f"{prefix}{c}", type_=ARRAY(table.c[c].type))).label(c) for c in shape.columns]
+    )
+
+
+def _pg(shape: _Shape, prefix: str) -> Any:
+    table, others = shape.table, list(shape.changed)
+    rows = _unnested(shape, prefix)
+    if shape.mode == "update":
+        source = rows.subquery("x")
+        return (
+            update(table)
+            .values({c: source.c[c] for c in others})
+            .where(*[table.c[k] == source.c[k] for k in shape.keys])
+        )
+    stmt = pg_insert(table).from_select(list(shape.columns), rows, include_defaults=False)
+    return _on_conflict(stmt, shape, others)
+
+
+def _on_conflict(stmt: Any, shape: _Shape, others: list[str]) -> Any:
+    keys, table = list(shape.keys), shape.table
+    if shape.mode == "skip":
+        return stmt.on_conflict_do_nothing(index_elements=keys)
+    if shape.mode == "overwrite":
+        return stmt.on_conflict_do_update(index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in others})
+    if shape.mode == "add":
+        return stmt.on_conflict_do_update(
+            index_elements=keys, set_={c: getattr(table.c, c) + getattr(stmt.excluded, c) for c in others}
+        )
+    return stmt
+
+
+@lru_cache(maxsize=512)
+def _pg_text(shapes: tuple[_Shape, ...], dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+    """The SQL of some PostgreSQL bulk writes as one statement (each but the last in a WITH clause;
+    they run together and none reads another's rows) with $n placeholders, and the parameters' names
+    in their order. Built once: these run on every visit, and building, keying and converting
+    statements of this size costs more than running them."""
+    parts = [str(_pg(shape, f"w{i}_").compile(dialect=dialect)) for i, shape in enumerate(shapes)]
+    text = parts[0]
+    if len(parts) > 1:
+        text = "WITH " + ", ".join(f"w{i} AS ({part})" for i, part in enumerate(parts[:-1])) + " " + parts[-1]
+    names: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return f"${names.setdefault(match[1], len(names) + 1)}"
+
+    return _NAMED.sub(number, text).replace("%%", "%"), tuple(names)
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def _pg_run(session: Session, shapes: tuple[_Shape, ...], arrays: dict[str, list[Any]]) -> None:
+    """One array-bound statement, sent as it is (no placeholder conversion) on the session's connection
+    and in its transaction."""
+    connection = session.connection()
+    text, names = _pg_text(shapes, connection.dialect)
+    raw: Any = connection.connection.driver_connection
+    with RawCursor(raw) as cursor:
+        try:
+            cursor.execute(text, [arrays[n] for n in names])
+        except psycopg.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, DataError, OperationalError…)
+            raise DBAPIError.instance(text, None, exc, psycopg.Error) from exc
+
+
+def _sqlite(session: Session, shape: _Shape, rows: Sequence[dict[str, Any]]) -> None:
+    table, others = shape.table, list(shape.changed)
+    if shape.mode == "update":
+        stmt = (
+            update(table)
+            .where(*[table.c[k] == bindparam(f"k_{k}") for k in shape.keys])
+            .values({c: bindparam(f"v_{c}") for c in others})
+        )
+        params = [{**{f"k_{k}": r[k] for k in shape.keys}, **{f"v_{c}": r[c] for c in others}} for r in rows]
+        for chunk in _chunks(params):
+            session.execute(stmt, list(chunk))
+        return
+    insert_stmt = _on_conflict(sqlite_insert(table), shape, others)
     for chunk in _chunks(rows):
-        session.execute(table.insert(), list(chunk))
+        session.execute(insert_stmt, list(chunk))
+
+
+class Writes:
+    """Bulk writes gathered, then sent together by `run`: on PostgreSQL as one statement, elsewhere
+    one after the other. Every row of one `add` has the same columns, and one row per key."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[_Shape, Sequence[dict[str, Any]]]] = []
+
+    def add(
+        self, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str] = (), mode: WriteMode = "plain"
+    ) -> "Writes":
+        if rows:
+            changed = tuple(c for c in rows[0] if c not in keys)
+            if mode != "update":
+                rows = _with_defaults(table, rows)
+            self._items.append((_Shape(table, tuple(rows[0]), tuple(keys), mode, changed), rows))
+        return self
+
+    def run(self, session: Session) -> None:
+        items, self._items = self._items, []
+        if not items:
+            return
+        if not is_postgresql(session):
+            for shape, rows in items:
+                _sqlite(session, shape, rows)
+            return
+        session.flush()  # the rows written here may refer to objects still pending in the session
+        if sum(len(rows) for _, rows in items) > PG_CHUNK:  # large loads: a statement a table, a chunk at a time
+            for shape, rows in items:
+                for chunk in _chunks(rows, PG_CHUNK):
+                    _pg_run(session, (shape,), _arrays([(shape, chunk)]))
+            return
+        _pg_run(session, tuple(shape for shape, _ in items), _arrays(items))
+
+
+def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """The rows with the columns' Python-side defaults filled in where not given (as an insert of
+    the rows one by one would; a callable default is called for each row): the array-bound insert
+    names every column it writes."""
+    defaults = [
+        (c.name, c.default)
+        for c in table.columns
+        if c.name not in rows[0] and c.default is not None and not c.default.is_sequence
+    ]
+    if not defaults:
+        return rows
+    return [{**r, **{n: d.arg(None) if d.is_callable else d.arg for n, d in defaults}} for r in rows]  # type: ignore[attr-defined]
+
+
+def _arrays(items: Sequence[tuple[_Shape, Sequence[dict[str, Any]]]]) -> dict[str, list[Any]]:
+    return {f"w{i}_{c}": [r[c] for r in rows] for i, (shape, rows) in enumerate(items) for c in shape.columns}
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Plain inserts of many rows (every row has the same columns)."""
+    Writes().add(table, rows).run(session)
 
 
 def insert_missing(session: Session, table: Table, keys: list[str], rows: Sequence[dict[str, Any]]) -> None:
     """Insert the rows whose key is not there yet; those already there are left as they are."""
-    for chunk in _chunks(rows):
-        session.execute(_insert(session, table).on_conflict_do_nothing(index_elements=keys), list(chunk))
+    Writes().add(table, rows, keys, "skip").run(session)
 
 
 def upsert(session: Session, table: Table, keys: list[str], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert, or overwrite the non-key columns given (every row has the same columns)."""
-    if not rows:
-        return
-    stmt = _insert(session, table)
-    columns = [c for c in rows[0] if c not in keys]
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in columns})
-    for chunk in _chunks(rows):
-        session.execute(stmt, list(chunk))
+    """Insert, or overwrite the non-key columns given (every row has the same columns, one row a key)."""
+    Writes().add(table, rows, keys, "overwrite").run(session)
 
 
 def add_counts(session: Session, table: Table, keys: list[str], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert counter rows, or add their values to the row already there (one statement per chunk)."""
-    if not rows:
-        return
-    stmt = _insert(session, table)
-    columns = [c for c in rows[0] if c not in keys]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: getattr(table.c, c) + getattr(stmt.excluded, c) for c in columns}
-    )
-    for chunk in _chunks(rows):
-        session.execute(stmt, list(chunk))
+    """Insert counter rows, or add their values to the row already there (one row a key)."""
+    Writes().add(table, rows, keys, "add").run(session)
+
+
+def insert_or_lock(session: Session, table: Table, keys: list[str], row: dict[str, Any]) -> dict[str, Any]:
+    """The row with the key of `row`: inserted when missing, and either way locked until commit, in
+    one statement (an upsert that rewrites the key with its own value takes the row lock)."""
+    stmt = _insert(session, table).values(row)
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={k: table.c[k] for k in keys})
+    return dict(session.execute(stmt.returning(*table.c)).mappings().one())
 
 
 def greatest(session: Session, a: Any, b: Any) -> ColumnElement[Any]:

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, cast, delete, literal, null, select
 from sqlmodel import Session, col
 
 from app.coverage import sql
@@ -50,44 +50,87 @@ def campaign_windows(session: Session, campaign_ids: set[int]) -> dict[int, tupl
     return {i: (s, e) for i, s, e in rows}
 
 
+def _state_query() -> Any:
+    """Rows of (kind, household, campaign, person, key, number, day, moment) of the households
+    `:households`, where kind is
+    h: a status row (key: last outcome, number: visits, day: visited_on, moment: last visit);
+    s: a person's skill (key: skill, number: level, day: proficient_on);
+    m: a person's milestone (key: milestone, day: reached_on)."""
+    households: Any = bindparam("households", expanding=True)
+    no_person, no_moment = cast(null(), PS.c.person_id.type), cast(null(), HS.c.last_visit_at.type)
+    status = select(
+        literal("h"),
+        HS.c.household_id,
+        HS.c.campaign_id,
+        no_person,
+        HS.c.last_outcome,
+        HS.c.visits,
+        HS.c.visited_on,
+        HS.c.last_visit_at,
+    ).where(HS.c.household_id.in_(households))
+    people = table_of(Person)
+    skills = (
+        select(
+            literal("s"),
+            people.c.household_id,
+            PS.c.campaign_id,
+            PS.c.person_id,
+            PS.c.skill_id,
+            PS.c.level,
+            PS.c.proficient_on,
+            no_moment,
+        )
+        .join(people, people.c.id == PS.c.person_id)
+        .where(people.c.household_id.in_(households))
+    )
+    milestones = (
+        select(
+            literal("m"),
+            people.c.household_id,
+            PM.c.campaign_id,
+            PM.c.person_id,
+            PM.c.milestone_id,
+            literal(0),
+            PM.c.reached_on,
+            no_moment,
+        )
+        .join(people, people.c.id == PM.c.person_id)
+        .where(people.c.household_id.in_(households))
+    )
+    return status.union_all(skills, milestones)
+
+
+_STATE = _state_query()  # built once: it runs on every push
+
+
 def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[int, ScopeState]]:
-    """The current state rows of some households (three queries, none over visits)."""
+    """The current state rows of some households, in one query and none over visits (`_state_query`)."""
     out: dict[uuid.UUID, dict[int, ScopeState]] = {h: {} for h in household_ids}
     if not household_ids:
         return out
-    for r in session.execute(
-        select(
-            HS.c.household_id, HS.c.campaign_id, HS.c.visits, HS.c.last_outcome, HS.c.last_visit_at, HS.c.visited_on
-        ).where(HS.c.household_id.in_(household_ids))
-    ).all():
-        out[r[0]][r[1]] = ScopeState(visits=r[2], last_outcome=r[3], last_visit_at=aware(r[4]), visited_on=r[5])
-    for hid, pid, c, skill, level, on in session.execute(
-        select(
-            col(Person.household_id), PS.c.person_id, PS.c.campaign_id, PS.c.skill_id, PS.c.level, PS.c.proficient_on
-        )
-        .join(Person, col(Person.id) == PS.c.person_id)
-        .where(col(Person.household_id).in_(household_ids))
-    ).all():
-        p = out[hid].setdefault(c, ScopeState()).people.setdefault(pid, PersonState())
-        p.levels[skill] = level
-        if on is not None:
-            p.proficient_on[skill] = on
-    for hid, pid, c, m, on in session.execute(
-        select(col(Person.household_id), PM.c.person_id, PM.c.campaign_id, PM.c.milestone_id, PM.c.reached_on)
-        .join(Person, col(Person.id) == PM.c.person_id)
-        .where(col(Person.household_id).in_(household_ids))
-    ).all():
-        out[hid].setdefault(c, ScopeState()).people.setdefault(pid, PersonState()).milestones[m] = on
+    for kind, hid, c, pid, key, number, day, moment in session.execute(_STATE, {"households": household_ids}).all():
+        scope = out[hid].setdefault(c, ScopeState())
+        if kind == "h":
+            scope.visits, scope.last_outcome, scope.visited_on = number, key, day
+            scope.last_visit_at = aware(moment)
+            continue
+        p = scope.people.setdefault(pid, PersonState())
+        if kind == "m":
+            p.milestones[key] = day
+            continue
+        p.levels[key] = number
+        if day is not None:
+            p.proficient_on[key] = day
     return out
 
 
-def write_status(session: Session, rows: list[dict[str, Any]]) -> None:
-    sql.upsert(session, HS, ["household_id", "campaign_id"], rows)
+def write_status(out: sql.Writes, rows: list[dict[str, Any]]) -> None:
+    out.add(HS, rows, ["household_id", "campaign_id"], "overwrite")
 
 
-def write_person_rows(session: Session, skills: list[dict[str, Any]], milestones: list[dict[str, Any]]) -> None:
-    sql.upsert(session, PS, ["person_id", "campaign_id", "skill_id"], skills)
-    sql.upsert(session, PM, ["person_id", "campaign_id", "milestone_id"], milestones)
+def write_person_rows(out: sql.Writes, skills: list[dict[str, Any]], milestones: list[dict[str, Any]]) -> None:
+    out.add(PS, skills, ["person_id", "campaign_id", "skill_id"], "overwrite")
+    out.add(PM, milestones, ["person_id", "campaign_id", "milestone_id"], "overwrite")
 
 
 def delete_rows(
@@ -115,11 +158,10 @@ def delete_rows(
         session.execute(delete(HS).where(*where_hs), [{"h": h, "c": c} for h, c in statuses])
 
 
-def bump_people(session: Session, by_version: dict[int, set[uuid.UUID]]) -> None:
+def bump_people(out: sql.Writes, by_version: dict[int, set[uuid.UUID]]) -> None:
     """People whose derived rows changed are sent to phones again at the next pull."""
-    for version, ids in sorted(by_version.items()):
-        if ids:
-            session.execute(update(Person).where(col(Person.id).in_(sorted(ids))).values(version=version))
+    versions = {p: version for version, ids in sorted(by_version.items()) for p in ids}
+    out.add(table_of(Person), [{"id": p, "version": versions[p]} for p in sorted(versions)], ["id"], "update")
 
 
 def expire_derived(session: Session) -> None:
@@ -139,7 +181,7 @@ def _row_key(unit_id: int, key: Key) -> tuple[tuple[Any, ...], str]:
     return (kind, unit_id, key[1], key[2]), key[3]
 
 
-def apply_deltas(session: Session, deltas: dict[int, Counter[Key]]) -> None:
+def apply_deltas(out: sql.Writes, deltas: dict[int, Counter[Key]]) -> None:
     """Add counter deltas to hamlets' aggregate rows: one statement per table, rows in key order so
     that two writers of one hamlet take the row locks in the same order. Only hamlet rows are
     written: the units above are summed from them when read (`app.coverage.rollup`)."""
@@ -157,4 +199,4 @@ def apply_deltas(session: Session, deltas: dict[int, Counter[Key]]) -> None:
         params = [
             {**dict(zip(key_columns, k[1:], strict=True)), **{c: rows[k].get(c, 0) for c in counters}} for k in keys
         ]
-        sql.add_counts(session, table, list(key_columns), params)
+        out.add(table, params, key_columns, "add")

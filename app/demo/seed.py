@@ -752,15 +752,17 @@ def _ensure_visits(
             if v.row["id"] in flags:
                 v.row["review"], v.row["review_reason"] = plausibility.PENDING, flags[v.row["id"]]
         retro |= stored
-    _take_consent(session, [v.row for v in rows])
     # A hamlet's visits together: each batch locks and bumps few hamlets (the order within a batch, or
     # across batches, changes nothing derived).
     rows.sort(key=lambda v: v.row["hamlet_id"])
     started = time.perf_counter()
+    taken: dict[int, int] = {}
     for start in range(0, len(rows), VISIT_BATCH):
-        coverage.ingest(session, rows[start : start + VISIT_BATCH])
+        for hamlet_id, version in coverage.ingest(session, rows[start : start + VISIT_BATCH]).items():
+            taken[hamlet_id] = max(version, taken.get(hamlet_id, 0))
         done = min(start + VISIT_BATCH, len(rows))
         say(f"    {done}/{len(rows)} lượt thăm (visits) — {time.perf_counter() - started:.1f} s")
+    _take_consent(session, [v.row for v in rows], taken)
     plausibility.flag_stored(session, retro)
     report.inserted["visits"] += len(rows)
 
@@ -774,9 +776,9 @@ def _user_ids(session: Session, phones: set[str]) -> dict[str, int]:
     return {p: found[_e164(p)] for p in phones}
 
 
-def _take_consent(session: Session, rows: list[dict[str, Any]]) -> None:
-    """A household whose consent is still unknown takes it from its first visit with consent, as the
-    visit service does at the door."""
+def _take_consent(session: Session, rows: list[dict[str, Any]], versions: dict[int, int]) -> None:
+    """A household whose consent is still unknown takes it from its first visit with consent, and the
+    version its hamlet took, so phones pull it again with its consent: as the visit service does."""
     first: dict[uuid.UUID, dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r["visited_at"]):
         if row["consent_given"]:
@@ -787,9 +789,19 @@ def _take_consent(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(
         update(table)
         .where(table.c.id == bindparam("household_id"), table.c.consent == "unknown")
-        .values(consent="given", consent_on=bindparam("day"), consent_notice_version=bindparam("notice")),
+        .values(
+            consent="given",
+            consent_on=bindparam("day"),
+            consent_notice_version=bindparam("notice"),
+            version=bindparam("taken"),
+        ),
         [
-            {"household_id": h, "day": r["visited_on"], "notice": r["consent_notice_version"]}
+            {
+                "household_id": h,
+                "day": r["visited_on"],
+                "notice": r["consent_notice_version"],
+                "taken": versions[r["hamlet_id"]],
+            }
             for h, r in sorted(first.items())
         ],
     )

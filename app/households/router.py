@@ -54,9 +54,17 @@ def list_households(
     unit_id: IdQuery = None,
     campaign_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     status: Annotated[str | None, Query(pattern="^(visited|not_visited|covered|to_revisit)$")] = None,
-    q: Annotated[PlainText | None, Query(max_length=100)] = None,
+    q: Annotated[
+        PlainText | None,
+        Query(
+            max_length=100,
+            description="head's name or address (folded), phone, or an exact household id; required, 3 "
+            "characters or more, for officials above the commune and admins, who get at most 20 results",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    items, total = service.list_households(
+    """Officials above the commune and admins search (no paging); the commune and its teams page."""
+    listing = service.list_households(
         session,
         scope=scope,
         unit_id=unit_id,
@@ -66,12 +74,15 @@ def list_households(
         limit=page.limit,
         offset=page.offset,
     )
-    audit.log_named_read(session, scope=scope, kind="households", unit_id=unit_id, rows=len(items))
+    # Above the commune every lookup is logged as one (who, when, which unit, how many rows).
+    kind = "household_search" if listing.search_only else "households"
+    audit.log_named_read(session, scope=scope, kind=kind, unit_id=unit_id, rows=len(listing.rows))
     return {
-        "items": [household_out(h, s) for h, s in items],
-        "total": total,
-        "limit": page.limit,
+        "items": [household_out(h, s) for h, s in listing.rows],
+        "total": listing.total,
+        "limit": listing.limit,
         "offset": page.offset,
+        "search_only": listing.search_only,
     }
 
 

@@ -141,3 +141,4 @@ class HouseholdPageOut(BaseModel):
     total: int
     limit: int
     offset: int
+    search_only: bool = False  # the caller may only look households up: `limit` results, no next page

@@ -13,13 +13,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from app.auth.scope import FIELD_ROLES, Scope
 from app.campaigns.service import VIETNAM
 from app.errors import Forbidden
 from app.models import AdminUnit, AuditEntry, User
+from app.models.base import table_of, utcnow
 from app.text import csv_cell, printable
 
 CATEGORY_VI = {
@@ -36,6 +37,7 @@ KIND_VI = {
     "progress": "Báo cáo tiến độ",
     "to_visit": "Danh sách hộ cần thăm",
     "households": "Danh sách hộ gia đình",
+    "household_search": "Tra cứu hộ gia đình",
     "household": "Chi tiết hộ gia đình",
     "household_data": "Toàn bộ dữ liệu của hộ",
     "flagged_visits": "Lượt thăm chờ xác nhận",
@@ -100,6 +102,37 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: User | None,
+    category: str,
+    kind: str,
+    reason: str,
+    rows: list[tuple[int, uuid.UUID, int]],
+) -> None:
+    """One audit row per (unit, household, row count), as `record` writes each: one executemany for all
+    (retention writes thousands in one run)."""
+    if not rows:
+        return
+    now = utcnow()
+    common = {
+        "user_id": actor.id if actor else None,
+        "created_at": now,
+        "category": category,
+        "kind": kind,
+        "file_format": "",
+        "campaign_id": None,
+        "target_user_id": None,
+        "personal_data": True,
+        "reason": reason[:300],
+    }
+    session.execute(
+        insert(table_of(AuditEntry)),
+        [{**common, "unit_id": unit_id, "household_id": hid, "row_count": n} for unit_id, hid, n in rows],
+    )
 
 
 def log_named_read(session: Session, *, scope: Scope, kind: str, unit_id: int | None, rows: int) -> None:

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.schemas_common import FreeText
 
@@ -63,6 +63,25 @@ class ConsentIn(BaseModel):
 
     state: Literal["given", "withdrawn"]
     notice_version: str | None = Field(default=None, max_length=20, pattern=r"^[0-9A-Za-z.\-]+$")
+
+
+class HouseholdConsentIn(BaseModel):
+    """The sync `household.consent` mutation: the household's consent recorded at the door, offline.
+    `id` is the household's (and the mutation's); `at` the device time it was recorded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    state: Literal["given", "withdrawn"]
+    notice_version: str | None = Field(default=None, max_length=20, pattern=r"^[0-9A-Za-z.\-]+$")
+    at: datetime
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("at needs a time zone, e.g. 2024-10-01T09:30:00+07:00")
+        return value
 
 
 class ConsentOut(BaseModel):

@@ -10,13 +10,15 @@ household, its people, statuses and visits, and deletes its copy (app/sync/pull.
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
+from app import coverage
 from app.auth.scope import FIELD_ROLES, Scope
 from app.campaigns.service import VIETNAM
 from app.errors import AppError, Forbidden
@@ -26,7 +28,6 @@ from app.models import (
     Campaign,
     Household,
     HouseholdHistory,
-    HouseholdStatus,
     Person,
     PersonMilestone,
     PersonSkill,
@@ -69,6 +70,19 @@ class UnknownNotice(AppError):
     message_en = "Unknown notice version."
 
 
+class ConsentWithdrawnLater(AppError):
+    status_code = 409
+    code = "consent_withdrawn_later"
+    message_vi = (
+        "Hộ đã rút đồng ý sau ngày ghi nhận đồng ý này, nên đồng ý cũ không được ghi đè. Nếu hộ đồng ý lại, "
+        "hãy đọc thông báo và ghi nhận đồng ý mới."
+    )
+    message_en = (
+        "The household withdrew consent after the day this consent was recorded, so it does not override the "
+        "withdrawal. If the household agrees again, read the notice and record a new consent."
+    )
+
+
 @dataclass
 class ErasureCounts:
     households: int = 0
@@ -106,7 +120,10 @@ def erase(
     session: Session, *, actor: User | None, household_ids: list[uuid.UUID], kind: str, reason: str
 ) -> ErasureCounts:
     """Blank the personal data of these households everywhere, keep their counts, tell the phones.
-    One audit row per household: its id, its hamlet, how many people, the reason; nothing erased."""
+    One audit row per household: its id, its hamlet, how many people, the reason; nothing erased.
+
+    Set-based (retention passes thousands at a time): each table is updated in one statement for all
+    the households, each row taking its hamlet's new version (status rows: one statement per hamlet)."""
     counts = ErasureCounts()
     if not household_ids:
         return counts
@@ -116,65 +133,72 @@ def erase(
         .where(col(Household.id).in_(household_ids), col(Household.erased_at).is_(None))
         .order_by(col(Household.hamlet_id), col(Household.id))
     ).all()
-    by_hamlet: dict[int, list[uuid.UUID]] = defaultdict(list)
-    for hid, hamlet_id in rows:
-        by_hamlet[hamlet_id].append(hid)
-    for hamlet_id, ids in sorted(by_hamlet.items()):
-        version = households.bump_area_version(session, hamlet_id)
+    if not rows:
+        return counts
+    ids = [hid for hid, _ in rows]
+    hamlet_of = dict(rows)
+    # The hamlets' versions in id order, as every writer takes them (app/coverage/ingest.py lock).
+    versions = {h: households.bump_area_version(session, h) for h in sorted(set(hamlet_of.values()))}
+    session.execute(
+        update(Household)
+        .where(col(Household.id).in_(ids))
+        .values(
+            head_name="",
+            head_name_key="",
+            address="",
+            phone=None,
+            note="",
+            latitude=None,
+            longitude=None,
+            erased_at=now,
+            updated_at=now,
+            version=case(versions, value=Household.hamlet_id),
+        )
+    )
+    # Its people, visits and status rows take the household's new version (phones drop them with it).
+    household_version = select(Household.version).where(col(Household.id) == col(Person.household_id)).scalar_subquery()
+    counts.people = _rowcount(
         session.execute(
-            update(Household)
-            .where(col(Household.id).in_(ids))
+            update(Person)
+            .where(col(Person.household_id).in_(ids))
+            .values(full_name=None, birth_year=None, sex=None, updated_at=now, version=household_version)
+        )
+    )
+    counts.visits = _rowcount(
+        session.execute(
+            update(Visit)
+            .where(col(Visit.household_id).in_(ids))
             .values(
-                head_name="",
-                head_name_key="",
-                address="",
-                phone=None,
-                note="",
-                latitude=None,
-                longitude=None,
-                erased_at=now,
-                updated_at=now,
-                version=version,
+                notes="",
+                version=select(Household.version).where(col(Household.id) == col(Visit.household_id)).scalar_subquery(),
             )
         )
-        people = _rowcount(
-            session.execute(
-                update(Person)
-                .where(col(Person.household_id).in_(ids))
-                .values(full_name=None, birth_year=None, sex=None, updated_at=now, version=version)
-            )
-        )
-        visits = _rowcount(
-            session.execute(update(Visit).where(col(Visit.household_id).in_(ids)).values(notes="", version=version))
-        )
-        # Phones holding a status row drop it with the household.
-        session.execute(
-            update(HouseholdStatus).where(col(HouseholdStatus.household_id).in_(ids)).values(version=version)
-        )
-        counts.history += _erase_history(session, ids)
-        _erase_rejections(session, ids)
-        counts.households += len(ids)
-        counts.people += people
-        counts.visits += visits
-        counts.by_unit[hamlet_id] = counts.by_unit.get(hamlet_id, 0) + len(ids)
-        people_of = dict(
-            session.exec(
-                select(Person.household_id, func.count())
-                .where(col(Person.household_id).in_(ids))
-                .group_by(col(Person.household_id))
-            ).all()
-        )
-        for hid in ids:
-            audit.record(
-                session,
-                actor=actor,
-                category="erasure",
-                kind=kind,
-                unit_id=hamlet_id,
-                household_id=hid,
-                row_count=int(people_of.get(hid, 0)),
-                reason=reason,
-            )
+    )
+    # Phones holding a status row drop it with the household (derived rows: written by app/coverage).
+    by_hamlet: dict[int, list[uuid.UUID]] = defaultdict(list)
+    for hid in ids:
+        by_hamlet[hamlet_of[hid]].append(hid)
+    for hamlet_id, hids in by_hamlet.items():
+        coverage.resend_status(session, hids, versions[hamlet_id])
+    counts.history = _erase_history(session, ids)
+    _erase_rejections(session, ids)
+    counts.households = len(ids)
+    counts.by_unit = {hamlet_id: len(hids) for hamlet_id, hids in by_hamlet.items()}
+    people_of = dict(
+        session.exec(
+            select(Person.household_id, func.count())
+            .where(col(Person.household_id).in_(ids))
+            .group_by(col(Person.household_id))
+        ).all()
+    )
+    audit.record_many(
+        session,
+        actor=actor,
+        category="erasure",
+        kind=kind,
+        reason=reason,
+        rows=[(hamlet_of[hid], hid, int(people_of.get(hid, 0))) for hid in ids],
+    )
     session.expire_all()
     return counts
 
@@ -184,25 +208,35 @@ def _rowcount(result: Any) -> int:
 
 
 def _erase_history(session: Session, ids: list[uuid.UUID]) -> int:
-    n = 0
-    for entry in session.exec(select(HouseholdHistory).where(col(HouseholdHistory.household_id).in_(ids))).all():
-        entry.previous = {k: entry.previous.get(k) for k in HISTORY_KEPT if k in entry.previous} | {"erased": True}
-        session.add(entry)
-        n += 1
-    session.flush()
-    return n
+    """Each earlier state keeps only what names or locates nobody: one bulk UPDATE by primary key."""
+    entries = session.exec(
+        select(HouseholdHistory.id, HouseholdHistory.previous).where(col(HouseholdHistory.household_id).in_(ids))
+    ).all()
+    if entries:
+        session.execute(
+            update(HouseholdHistory),
+            [{"id": entry_id, "previous": _kept(previous)} for entry_id, previous in entries],
+        )
+    return len(entries)
+
+
+def _kept(previous: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: previous.get(k) for k in HISTORY_KEPT if k in previous} | {"erased": True}
 
 
 def _erase_rejections(session: Session, ids: list[uuid.UUID]) -> None:
     """A rejection's details may echo what the phone sent (a name too long, a bad phone): dropped."""
-    records = [
-        *ids,
-        *session.exec(select(Person.id).where(col(Person.household_id).in_(ids))).all(),
-        *session.exec(select(Visit.id).where(col(Visit.household_id).in_(ids))).all(),
-    ]
-    for start in range(0, len(records), 500):
-        chunk = records[start : start + 500]
-        session.execute(update(SyncRejection).where(col(SyncRejection.record_id).in_(chunk)).values(details=None))
+    of_people = select(Person.id).where(col(Person.household_id).in_(ids))
+    of_visits = select(Visit.id).where(col(Visit.household_id).in_(ids))
+    session.execute(
+        update(SyncRejection)
+        .where(
+            col(SyncRejection.record_id).in_(ids)
+            | col(SyncRejection.record_id).in_(of_people)
+            | col(SyncRejection.record_id).in_(of_visits)
+        )
+        .values(details=None)
+    )
 
 
 # --- consent -----------------------------------------------------------------------------------------
@@ -228,19 +262,32 @@ def consent_state(session: Session, household: Household) -> dict[str, Any]:
 
 
 def set_consent(
-    session: Session, *, scope: Scope, household_id: uuid.UUID, state: str, notice_version: str | None
+    session: Session,
+    *,
+    scope: Scope,
+    household_id: uuid.UUID,
+    state: str,
+    notice_version: str | None,
+    on: date | None = None,
 ) -> Household:
-    """Record consent given (with the notice read) or withdrawn. Withdrawal hides names from every list,
-    file and phone from now on; the household's counts stay."""
+    """Record consent given (with the notice read) or withdrawn, on the day `on` (a phone's record made
+    offline; default today, never later). Withdrawal hides names from every list, file and phone from
+    then on; the household's counts stay. A consent recorded before a withdrawal never undoes it."""
     household = households.get_household(session, scope, household_id, for_update=True)
     if household.erased_at is not None:
         raise HouseholdAlreadyErased(details={"household_id": str(household_id)})
+    today = datetime.now(VIETNAM).date()
+    on = min(on, today) if on is not None else today
     if state == "given":
         if notice_version not in NOTICES:
             raise UnknownNotice(details={"notice_version": notice_version, "known": sorted(NOTICES)})
+        if household.consent == "withdrawn" and household.consent_on is not None and on < household.consent_on:
+            raise ConsentWithdrawnLater(
+                details={"household_id": str(household_id), "withdrawn_on": household.consent_on.isoformat()}
+            )
         household.consent_notice_version = notice_version
     household.consent = state
-    household.consent_on = datetime.now(VIETNAM).date()
+    household.consent_on = on
     # Phones of the hamlet pull the household again: names hidden, or shown again.
     version = households.bump_area_version(session, household.hamlet_id)
     household.version = version

@@ -16,6 +16,7 @@ from app.auth.phone import InvalidPhone, normalize_phone
 from app.auth.scope import FIELD_ROLES, OFFICIAL_ROLES, Scope, scope_for
 from app.errors import Forbidden, Invalid, OutsideYourArea
 from app.models import AdminUnit, Household, SyncClient, User
+from app.privacy import service as privacy
 from app.sync import service
 from app.sync.schemas import OutboxExport
 
@@ -85,7 +86,7 @@ def _client_last_seq(session: Session, export: OutboxExport, user: User) -> int:
 
 
 def _household_id(kind: str, data: dict[str, Any]) -> str | None:
-    value = data.get("id") if kind == "household.upsert" else data.get("household_id")
+    value = data.get("id") if kind in ("household.upsert", "household.consent") else data.get("household_id")
     try:
         return str(uuid.UUID(str(value))) if value is not None else None
     except ValueError:
@@ -118,14 +119,22 @@ def summary(session: Session, *, scope: Scope, content: bytes) -> dict[str, Any]
                 in_file=True,
             )
     unknown = [uuid.UUID(h) for h, e in named.items() if not e["in_file"]]
+    hidden: dict[str, str] = {}
     for start in range(0, len(unknown), 500):
-        rows = session.exec(
-            select(Household.id, Household.head_name, Household.address).where(
-                col(Household.id).in_(unknown[start : start + 500])
-            )
-        ).all()
-        for stored_id, head_name, address in rows:
-            named[str(stored_id)].update(head_name=head_name, address=address)
+        stored = session.exec(select(Household).where(col(Household.id).in_(unknown[start : start + 500]))).all()
+        for h in stored:
+            named[str(h.id)].update(head_name=h.head_name, address=h.address)
+            label = privacy.hidden(h)
+            if label is not None:
+                hidden[str(h.id)] = label
+    # A household that withdrew consent (on the server, or in this very file) or was erased is not named.
+    for m in mutations:
+        if m.kind == "household.consent" and m.data.get("state") == "withdrawn":
+            hid = _household_id(m.kind, m.data)
+            if hid is not None:
+                hidden.setdefault(hid, privacy.WITHDRAWN_LABEL)
+    for hid, label in hidden.items():
+        named[hid].update(head_name=label, address="")
     households = list(named.values())
     return {
         "client_id": export.client_id,

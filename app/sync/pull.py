@@ -227,6 +227,8 @@ def _reads() -> dict[str, Any]:
             h.c.updated_at,
             gone,
             h.c.consent,
+            h.c.consent_notice_version,
+            h.c.consent_on,
         )
         .where(_window(h, HOUSEHOLD, h.c.id))
         .order_by(h.c.version, h.c.id),
@@ -388,6 +390,8 @@ class _HamletPage:
             updated,
             gone,
             consent,
+            notice_version,
+            consent_on,
         ) in self._rows("households"):
             key = str(hid)
             if gone:
@@ -412,6 +416,7 @@ class _HamletPage:
                 "created_at": created,
                 "updated_at": updated,
                 "deleted": False,
+                "consent": {"state": consent, "notice_version": notice_version, "on": consent_on},
             }
             self._put(version, "household", key, data)
 

@@ -1,4 +1,5 @@
-"""The sync v1 envelope (DESIGN §5). `data` of each mutation is HouseholdIn, PersonIn or VisitIn."""
+"""The sync v1 envelope (DESIGN §5). `data` of each mutation is HouseholdIn, PersonIn, VisitIn or
+HouseholdConsentIn."""
 
 import uuid
 from typing import Any, Literal
@@ -6,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
-MutationKind = Literal["household.upsert", "person.upsert", "visit.create"]
+MutationKind = Literal["household.upsert", "person.upsert", "visit.create", "household.consent"]
 
 
 class MutationIn(BaseModel):

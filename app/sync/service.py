@@ -8,8 +8,10 @@ nothing; a gap stops processing (`retry`); each mutation runs in its own savepoi
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -20,13 +22,13 @@ from app.errors import AppError, Forbidden, Invalid, NotFound, is_temporary_db_e
 from app.households import service as households
 from app.households.schemas import HouseholdIn, PersonIn
 from app.models import (
-    AdminUnit,
-    Household,
     SyncClient,
     SyncRejection,
     User,
 )
 from app.models.base import table_of, utcnow
+from app.privacy import service as privacy
+from app.privacy.schemas import HouseholdConsentIn
 from app.sync.schemas import SCHEMA_VERSION, MutationIn, MutationResult, OutboxExport, PushIn, PushOut
 from app.visits import service as visits
 from app.visits.schemas import VisitIn
@@ -36,6 +38,7 @@ KINDS: dict[str, type[BaseModel]] = {
     "household.upsert": HouseholdIn,
     "person.upsert": PersonIn,
     "visit.create": VisitIn,
+    "household.consent": HouseholdConsentIn,
 }
 
 
@@ -91,7 +94,23 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
     """Apply a batch in seq order. Effects, derived rows and the client's new last_seq land in the
     caller's one transaction; nothing here commits. Visits go to `app.coverage.ingest` a run at a
     time (a single visit is a run of one); only hamlet rows are written, so pushes to different
-    hamlets never wait on one another."""
+    hamlets never wait on one another.
+
+    The usual push, visits only, runs without a savepoint (two round trips fewer). Should the database
+    refuse one of its rows, the whole transaction is rolled back and the push done again with a
+    savepoint per run, which finds the refused mutation and rejects it alone."""
+    try:
+        return _push(session, actor=actor, scope=scope, data=data, guarded=False)
+    except _RefusedUnguarded:
+        session.rollback()
+        return _push(session, actor=actor, scope=scope, data=data, guarded=True)
+
+
+class _RefusedUnguarded(Exception):
+    """The database refused a run of visits written without a savepoint."""
+
+
+def _push(session: Session, *, actor: User, scope: Scope, data: PushIn, guarded: bool) -> PushOut:
     check_schema_version(data.schema_version)
     client = _lock_client(session, client_id=data.client_id, actor=actor)
     mutations = data.mutations
@@ -116,10 +135,14 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
             parsed.append((i, m, _parse(m)))
         except AppError as exc:
             results[i] = _rejected(m, exc)
-    _lock_hamlets(session, scope, [record for _, _, record in parsed])
-    for run in _runs(parsed):
-        visits_only = len(run) > 1 and all(isinstance(record, VisitIn) for _, _, record in run)
-        if visits_only and _apply_visits(session, actor=actor, scope=scope, run=run, results=results):
+    taken = _take_hamlets(session, scope, [record for _, _, record in parsed])
+    runs = _runs(parsed)
+    guarded = guarded or len(runs) > 1
+    for run in runs:
+        visits_only = isinstance(run[0][2], VisitIn)
+        if visits_only and _apply_visits(
+            session, actor=actor, scope=scope, run=run, results=results, taken=taken, guarded=guarded
+        ):
             continue
         for i, m, record in run:
             try:
@@ -139,24 +162,25 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
             session.add(_rejection(client.client_id, results[i]))
     session.flush()
     _repeat_rejections(session, client.client_id, results)
-    client.last_seq = last_seq
-    client.last_push_at = utcnow()
-    session.add(client)
-    session.flush()
+    session.execute(
+        update(SyncClient)
+        .where(col(SyncClient.client_id) == client.client_id)
+        .values(last_seq=last_seq, last_push_at=utcnow())
+    )
     return PushOut(last_seq=last_seq, results=[results[i] for i in range(len(mutations))])
 
 
 def _lock_client(session: Session, *, client_id: str, actor: User) -> SyncClient:
     """The client's row, created on first use and locked so two pushes of one installation (a retry
     racing the original) run one after the other: the second sees the first's last_seq."""
-    sql.insert_missing(
-        session,
-        table_of(SyncClient),
-        ["client_id"],
-        [{"client_id": client_id, "user_id": actor.id, "last_seq": 0, "created_at": utcnow()}],
+    client = SyncClient(
+        **sql.insert_or_lock(
+            session,
+            table_of(SyncClient),
+            ["client_id"],
+            {"client_id": client_id, "user_id": actor.id, "last_seq": 0, "created_at": utcnow()},
+        )
     )
-    client = session.get(SyncClient, client_id, with_for_update=True, populate_existing=True)
-    assert client is not None
     if client.user_id != actor.id:
         raise ClientOwnedByOtherUser(details={"client_id": client_id})
     return client
@@ -216,22 +240,15 @@ def _parse(m: MutationIn) -> BaseModel:
     return record
 
 
-def _lock_hamlets(session: Session, scope: Scope, records: Sequence[BaseModel]) -> None:
+def _take_hamlets(session: Session, scope: Scope, records: Sequence[BaseModel]) -> dict[int, tuple[int, str]]:
     """Take the version of every hamlet the batch will write, in id order, before any household row
-    is locked: two batches writing the same hamlets queue on the first lock instead of deadlocking."""
+    is locked (`visits.take_hamlets`)."""
     hamlets = {r.hamlet_id for r in records if isinstance(r, HouseholdIn)}
-    household_ids = {r.id for r in records if isinstance(r, HouseholdIn)}
+    household_ids = {r.id for r in records if isinstance(r, HouseholdIn | HouseholdConsentIn)}
     household_ids |= {r.household_id for r in records if isinstance(r, PersonIn | VisitIn)}
-    if household_ids:
-        hamlets |= set(session.exec(select(Household.hamlet_id).where(col(Household.id).in_(household_ids))).all())
-    if not hamlets:
-        return
-    rows = session.exec(
-        select(AdminUnit.id, AdminUnit.path).where(col(AdminUnit.id).in_(hamlets), AdminUnit.level == "hamlet")
-    ).all()
-    for hamlet_id, path in sorted(rows):
-        if hamlet_id is not None and scope.can_write_hamlet(hamlet_id, path):
-            households.bump_area_version(session, hamlet_id)
+    if not hamlets and not household_ids:
+        return {}
+    return visits.take_hamlets(session, scope, hamlet_ids=hamlets, household_ids=household_ids)
 
 
 def _runs(parsed: list[tuple[int, MutationIn, BaseModel]]) -> list[list[tuple[int, MutationIn, BaseModel]]]:
@@ -252,20 +269,25 @@ def _apply_visits(
     scope: Scope,
     run: list[tuple[int, MutationIn, BaseModel]],
     results: dict[int, MutationResult],
+    taken: dict[int, tuple[int, str]],
+    guarded: bool,
 ) -> bool:
-    """A run of visits in one savepoint, with the same answers as one by one. False after a
-    database error (rolled back): the caller then applies them one by one."""
+    """A run of visits in one savepoint (unless unguarded), with the same answers as one by one.
+    False after a database error (rolled back): the caller then applies them one by one."""
     try:
-        with households.savepoint(session):
+        with households.savepoint(session) if guarded else nullcontext():
             outcomes = visits.record_visits(
                 session,
                 actor=actor,
                 scope=scope,
                 items=[r for _, _, r in run],  # type: ignore[misc]
+                taken=taken,
             )
     except SQLAlchemyError as exc:
         if is_temporary_db_error(exc):
             raise  # a lock or statement timeout: the whole push answers 503 and the phone resends it
+        if not guarded:
+            raise _RefusedUnguarded() from exc
         return False
     for (i, m, _), outcome in zip(run, outcomes, strict=True):
         if isinstance(outcome, AppError):
@@ -282,6 +304,17 @@ def _apply(session: Session, *, actor: User, scope: Scope, record: BaseModel) ->
         return "applied"
     if isinstance(record, PersonIn):
         households.upsert_person(session, actor=actor, scope=scope, data=record)
+        return "applied"
+    if isinstance(record, HouseholdConsentIn):
+        # The consent endpoint's own path: same checks, same audit row (app/privacy/service.py).
+        privacy.set_consent(
+            session,
+            scope=scope,
+            household_id=record.id,
+            state=record.state,
+            notice_version=record.notice_version,
+            on=visits.local_day(record.at),
+        )
         return "applied"
     assert isinstance(record, VisitIn)
     _, created = visits.record_visit(session, actor=actor, scope=scope, data=record)

@@ -9,8 +9,12 @@ with the same content is a no-op (`duplicate`); with other content it is refused
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from sqlalchemy import ColumnElement, literal, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app import coverage
@@ -24,6 +28,7 @@ from app.models import (
     Household,
     Milestone,
     Person,
+    Skill,
     Team,
     TeamMember,
     User,
@@ -57,27 +62,13 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(VIETNAM).date()
 
 
-def _validate(session: Session, data: VisitIn, household_id: uuid.UUID, received_at: datetime) -> None:
-    person_ids = [p.person_id for p in data.people]
-    known = (
-        {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
-        if person_ids
-        else {}
-    )
-    _check(data, household_id, received_at, set(coverage.skill_ids(session)), _milestone_ids(session), known)
-
-
-def _milestone_ids(session: Session) -> set[str]:
-    return set(session.exec(select(Milestone.id).where(col(Milestone.is_active))).all())
-
-
 def _check(
     data: VisitIn,
     household_id: uuid.UUID,
     received_at: datetime,
     skills: set[str],
     milestone_ids: set[str],
-    known: dict[uuid.UUID, Person],
+    known: dict[uuid.UUID, tuple[uuid.UUID, datetime | None]],  # person: (household, deleted_at)
 ) -> None:
     # A visit in the future is kept and flagged for review (app.visits.plausibility), never refused.
     if data.visited_at < EARLIEST:
@@ -94,8 +85,8 @@ def _check(
     if len(set(person_ids)) != len(person_ids):
         raise Invalid("Một người được ghi hai lần.", "A person is listed twice.", code="person_listed_twice")
     for p in data.people:
-        person = known.get(p.person_id)
-        if person is None or person.household_id != household_id or person.deleted_at is not None:
+        household_of, deleted_at = known.get(p.person_id, (None, None))
+        if household_of != household_id or deleted_at is not None:
             raise Invalid(
                 "Người được ghi không thuộc hộ này.",
                 "A person in the visit is not a member of this household.",
@@ -110,22 +101,45 @@ def _check(
             raise Invalid("Mốc không tồn tại.", "Unknown milestone.", code="unknown_milestone", details=sorted(unknown))
 
 
-def _campaign_for(session: Session, campaign_id: int | None, hamlet: AdminUnit) -> int | None:
+@dataclass(frozen=True)
+class _Campaign:
+    window: tuple[date, date]
+    paths: tuple[str, ...]  # the units taking part (the campaign's own unit when it lists none)
+
+
+_OWN_UNIT, _PART_UNIT = aliased(AdminUnit), aliased(AdminUnit)  # made once: an alias is costly to build
+
+
+def _campaigns(session: Session, campaign_ids: set[int]) -> dict[int, _Campaign]:
+    """The batch's campaigns with their dates and the units taking part, in one query."""
+    if not campaign_ids:
+        return {}
+    own, part = _OWN_UNIT, _PART_UNIT
+    rows = session.execute(
+        sa_select(col(Campaign.id), col(Campaign.starts_on), col(Campaign.ends_on), col(own.path), col(part.path))
+        .outerjoin(own, col(own.id) == Campaign.unit_id)
+        .outerjoin(CampaignUnit, col(CampaignUnit.campaign_id) == Campaign.id)
+        .outerjoin(part, col(part.id) == CampaignUnit.unit_id)
+        .where(col(Campaign.id).in_(sorted(campaign_ids)))
+    ).all()
+    found: dict[int, tuple[tuple[date, date], str | None, list[str]]] = {}
+    for campaign_id, starts, ends, own_path, part_path in rows:
+        entry = found.setdefault(campaign_id, ((starts, ends), own_path, []))  # type: ignore[arg-type]
+        if part_path is not None:
+            entry[2].append(part_path)
+    return {
+        i: _Campaign(window, tuple(parts) if parts else ((own_path,) if own_path else ()))
+        for i, (window, own_path, parts) in found.items()
+    }
+
+
+def _campaign_for(campaigns: dict[int, _Campaign], campaign_id: int | None, hamlet_path: str) -> int | None:
     if campaign_id is None:
         return None
-    campaign = session.get(Campaign, campaign_id)
+    campaign = campaigns.get(campaign_id)
     if campaign is None:
         raise Invalid("Chiến dịch không tồn tại.", "Unknown campaign.", code="campaign_not_found")
-    # The units taking part, when the campaign lists them; otherwise its whole unit.
-    taking_part = session.exec(
-        select(AdminUnit.path)
-        .join(CampaignUnit, col(CampaignUnit.unit_id) == AdminUnit.id)
-        .where(CampaignUnit.campaign_id == campaign_id)
-    ).all()
-    if not taking_part:
-        unit = session.get(AdminUnit, campaign.unit_id)
-        taking_part = [unit.path] if unit else []
-    if not any(hamlet.path.startswith(path) for path in taking_part):
+    if not any(hamlet_path.startswith(path) for path in campaign.paths):
         raise Invalid(
             "Hộ này không thuộc địa bàn của chiến dịch.",
             "This household is outside the campaign's area.",
@@ -134,17 +148,47 @@ def _campaign_for(session: Session, campaign_id: int | None, hamlet: AdminUnit) 
     return campaign_id
 
 
-def _team_of(session: Session, user: User, hamlet: AdminUnit) -> int | None:
+def _teams_of(session: Session, user: User) -> list[tuple[int, str]]:
+    """The user's teams and their units' paths: a visit goes to the team whose unit holds its hamlet."""
     rows = session.exec(
         select(Team.id, AdminUnit.path)
         .join(TeamMember, col(TeamMember.team_id) == Team.id)
         .join(AdminUnit, col(AdminUnit.id) == Team.unit_id)
         .where(TeamMember.user_id == user.id)
+        .order_by(col(Team.id))
     ).all()
-    for team_id, path in rows:
-        if hamlet.path.startswith(path):
-            return team_id
-    return None
+    return [(team_id, path) for team_id, path in rows if team_id is not None]
+
+
+def _catalogue(session: Session) -> tuple[list[str], set[str]]:
+    """The skills in catalogue order and the active milestones, in one query."""
+    rows = session.execute(
+        sa_select(literal("skill"), col(Skill.id), col(Skill.position)).union_all(
+            sa_select(literal("milestone"), col(Milestone.id), literal(0)).where(col(Milestone.is_active))
+        )
+    ).all()
+    skills = [i for kind, i, _ in sorted(rows, key=lambda r: r[2]) if kind == "skill"]
+    return skills, {i for kind, i, _ in rows if kind == "milestone"}
+
+
+def take_hamlets(
+    session: Session, scope: Scope, *, hamlet_ids: set[int], household_ids: set[uuid.UUID]
+) -> dict[int, tuple[int, str]]:
+    """Take the next version of every hamlet in scope that is listed or holds one of the households,
+    in id order, before any household row is locked: the order every writer takes them in, so two
+    batches writing the same hamlets queue on the first lock instead of deadlocking.
+    Returns {hamlet id: (version, path)}."""
+    where: ColumnElement[bool] = col(AdminUnit.id).in_(sorted(hamlet_ids))
+    if household_ids:
+        where = or_(
+            where, col(AdminUnit.id).in_(select(Household.hamlet_id).where(col(Household.id).in_(household_ids)))
+        )
+    rows = session.exec(select(AdminUnit.id, AdminUnit.path).where(AdminUnit.level == "hamlet", where)).all()
+    return {
+        hamlet_id: (coverage.bump_area_version(session, hamlet_id), path)
+        for hamlet_id, path in sorted(rows)
+        if hamlet_id is not None and scope.can_write_hamlet(hamlet_id, path)
+    }
 
 
 def record_visit(session: Session, *, actor: User, scope: Scope, data: VisitIn) -> tuple[Visit, bool]:
@@ -157,14 +201,21 @@ def record_visit(session: Session, *, actor: User, scope: Scope, data: VisitIn) 
     return visit, outcome
 
 
-def record_visits(session: Session, *, actor: User, scope: Scope, items: list[VisitIn]) -> list[bool | AppError]:
+def record_visits(
+    session: Session,
+    *,
+    actor: User,
+    scope: Scope,
+    items: list[VisitIn],
+    taken: dict[int, tuple[int, str]] | None = None,
+) -> list[bool | AppError]:
     """Store a batch of visits (one sync push's run, an outbox, the demo seed) through the coverage
     write path.
 
     One answer per item, in order: True (stored), False (the same visit was already stored) or the
     AppError refusing it, as if the items were recorded one after the other. The accepted ones go
-    to `coverage.ingest` together. A database error leaves the caller's savepoint to roll back
-    (nothing is half-written)."""
+    to `coverage.ingest` together. `taken`: the hamlets the caller has already taken (`take_hamlets`).
+    A database error leaves the caller's savepoint to roll back (nothing is half-written)."""
     results: list[bool | AppError] = [False] * len(items)
     if not items:
         return results
@@ -172,41 +223,37 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
     stored = dict(
         session.exec(select(Visit.id, Visit.content_hash).where(col(Visit.id).in_({d.id for d in items}))).all()
     )
+    household_ids = {d.household_id for d in items}
+    taken = dict(taken) if taken else take_hamlets(session, scope, hamlet_ids=set(), household_ids=household_ids)
+    # Locked, then read as they are now: deleted or moved while we waited for the hamlet's lock.
     found = {
         h.id: h
         for h in session.exec(
-            select(Household).where(col(Household.id).in_(sorted({d.household_id for d in items})))
+            select(Household)
+            .where(col(Household.id).in_(sorted(household_ids)))
+            .order_by(col(Household.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).all()
     }
-    hamlets: dict[int, AdminUnit | None] = {}
-    for h in found.values():
-        if h.hamlet_id not in hamlets:
-            hamlets[h.hamlet_id] = session.get(AdminUnit, h.hamlet_id)
-    # The hamlets' versions, then the households, in id order (as every writer takes them).
-    versions = coverage.lock(
-        session,
-        {h.hamlet_id for h in found.values() if hamlets.get(h.hamlet_id) is not None},
-        set(found),
-    )
-    if found:  # read again: deleted or moved while we waited for the lock
-        found = {
-            h.id: h
-            for h in session.exec(
-                select(Household).where(col(Household.id).in_(sorted(found))).execution_options(populate_existing=True)
-            ).all()
-        }
-        moved = {h.hamlet_id for h in found.values()} - set(versions)
-        if moved:  # moved to another hamlet meanwhile: its version too
-            versions.update(coverage.lock(session, moved, set()))
+    moved = {h.hamlet_id for h in found.values()} - set(taken)
+    if moved:  # moved into a hamlet this batch had not taken: its version too (rare)
+        taken.update(take_hamlets(session, scope, hamlet_ids=moved, household_ids=set()))
     person_ids = {p.person_id for d in items for p in d.people}
     known = (
-        {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
+        {
+            i: (h, d)
+            for i, h, d in session.exec(
+                select(Person.id, Person.household_id, Person.deleted_at).where(col(Person.id).in_(person_ids))
+            ).all()
+        }
         if person_ids
         else {}
     )
-    skill_set, milestone_ids = set(coverage.skill_ids(session)), _milestone_ids(session)
-    teams: dict[int, int | None] = {}
-    campaigns: dict[tuple[int | None, int], int | AppError | None] = {}
+    skills, milestone_ids = _catalogue(session)
+    skill_set = set(skills)
+    campaigns = _campaigns(session, {d.campaign_id for d in items if d.campaign_id is not None})
+    teams = _teams_of(session, actor)
     accepted: list[coverage.NewVisit] = []
     for i, (data, digest) in enumerate(zip(items, digests, strict=True)):
         try:
@@ -216,12 +263,7 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
                 results[i] = False
                 continue
             household = found.get(data.household_id)
-            hamlet = None
-            if household is not None:
-                if household.hamlet_id not in hamlets:
-                    hamlets[household.hamlet_id] = session.get(AdminUnit, household.hamlet_id)
-                hamlet = hamlets[household.hamlet_id]
-            if household is None or hamlet is None or not scope.can_write_hamlet(hamlet.id, hamlet.path):  # type: ignore[arg-type]
+            if household is None or household.hamlet_id not in taken:  # missing, or outside the scope
                 raise households.HouseholdNotFound(details={"household_id": str(data.household_id)})
             if household.erased_at is not None:  # its personal data was erased on request: nothing new is kept
                 raise households.HouseholdErased(details={"household_id": str(household.id)})
@@ -229,17 +271,8 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
                 raise households.HouseholdDeleted(details={"household_id": str(household.id)})
             received_at = utcnow()
             _check(data, household.id, received_at, skill_set, milestone_ids, known)
-            key = (data.campaign_id, household.hamlet_id)
-            if key not in campaigns:
-                try:
-                    campaigns[key] = _campaign_for(session, data.campaign_id, hamlet)
-                except AppError as exc:
-                    campaigns[key] = exc
-            campaign = campaigns[key]
-            if isinstance(campaign, AppError):
-                raise campaign
-            if hamlet.id not in teams:
-                teams[hamlet.id] = _team_of(session, actor, hamlet)  # type: ignore[index]
+            hamlet_path = taken[household.hamlet_id][1]
+            campaign = _campaign_for(campaigns, data.campaign_id, hamlet_path)
         except AppError as exc:
             results[i] = exc
             continue
@@ -250,6 +283,8 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
             # ever changed by an official, never by a visit that may have been made before it).
             household.consent, household.consent_on = "given", local_day(data.visited_at)
             household.consent_notice_version = data.consent_notice_version
+            # Phones pull the household again with its consent (app/sync/pull.py).
+            household.version = taken[household.hamlet_id][0]
             session.add(household)
         accepted.append(
             coverage.NewVisit(
@@ -258,7 +293,7 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
                     "household_id": household.id,
                     "hamlet_id": household.hamlet_id,
                     "volunteer_id": actor.id,
-                    "team_id": teams[hamlet.id],  # type: ignore[index]
+                    "team_id": next((t for t, path in teams if hamlet_path.startswith(path)), None),
                     "campaign_id": campaign,
                     "visited_at": data.visited_at,
                     "visited_on": local_day(data.visited_at),
@@ -286,6 +321,8 @@ def record_visits(session: Session, *, actor: User, scope: Scope, items: list[Vi
         for v in accepted:
             if v.row["id"] in flags:
                 v.row["review"], v.row["review_reason"] = plausibility.PENDING, flags[v.row["id"]]
-        coverage.ingest(session, accepted, versions)
+        versions = {hamlet_id: version for hamlet_id, (version, _) in taken.items()}
+        windows = {i: c.window for i, c in campaigns.items()}
+        coverage.ingest(session, accepted, versions, coverage.Catalogue(skills, windows))
         plausibility.flag_stored(session, retro)
     return results

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from app.campaigns.service import today_in_vietnam
-from app.models import AdminUnit
+from app.models import AdminUnit, AuditEntry
 from tests import factories
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, screenshot
 from tests.e2e import pwa
@@ -240,3 +240,62 @@ def test_a_hamlets_drive_set_up_without_a_terminal(server, open_browser, playwri
     expect(page.get_by_test_id("deactivated")).to_contain_text("Tài khoản của bạn đã bị vô hiệu hóa")
     expect(page.locator("[data-testid=household-list] li")).to_have_count(6)
     shots(page, "volunteer-deactivated")
+
+
+def test_an_official_above_the_commune_looks_households_up_one_at_a_time(server, open_browser) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15, need-to-know: a district official gets a search box and why, never a list of names to
+    page through; the commune official keeps the commune's list. Every lookup is in the audit log."""
+    with Session(server.engine) as s:
+        hamlet = s.get(AdminUnit, server.seed.hamlet_id)
+        commune = s.get(AdminUnit, hamlet.parent_id)  # type: ignore[union-attr]
+        district = s.get(AdminUnit, commune.parent_id)  # type: ignore[union-attr]
+        assert district is not None and district.level == "district"
+        district_id, commune_id = district.id, commune.id  # type: ignore[union-attr]
+        official = factories.make_user(s, "district_official", unit=district, name="Cán Bộ Huyện")
+        commune_official = factories.make_user(s, "commune_official", unit=commune, name="Cán Bộ Xã")
+        official_id, phones = official.id, (official.phone, commune_official.phone)
+        s.commit()
+
+    def lookups() -> list[tuple[str, str, int, int | None]]:
+        with Session(server.engine) as s:
+            rows = s.exec(
+                select(AuditEntry).where(AuditEntry.user_id == official_id, AuditEntry.category == "named_read")
+            )
+            return [(e.kind, e.category, e.row_count, e.unit_id) for e in rows]
+
+    context = open_browser()
+    page = context.pages[0] if context.pages else context.new_page()
+    log_in(page, server.url, phones[0])
+    expect(page.get_by_test_id("nav-manage")).to_be_visible()
+    page.goto(f"{server.url}/#/admin/{district_id}/households")
+    section = page.get_by_test_id("households")
+    expect(section).to_have_attribute("data-search-only", "true")
+    expect(page.get_by_test_id("search-only-help")).to_contain_text("chỉ xem tên hộ khi cần cho một việc cụ thể")
+    expect(page.get_by_test_id("household-list")).to_have_count(0)  # no list before a search
+    shots(page, "households-search-only")
+    assert lookups() == []  # nothing named was read to draw the screen
+
+    page.get_by_test_id("household-search").fill("An")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    expect(page.get_by_test_id("search-too-short")).to_contain_text("ít nhất 3 ký tự")
+    expect(page.get_by_test_id("household-list")).to_have_count(0)
+
+    page.get_by_test_id("household-search").fill("nguyen van an")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    rows = page.locator("[data-testid=household-list] li")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Nguyễn Văn An")
+    expect(page.get_by_test_id("household-count")).to_have_text("Tìm thấy 1 hộ, hiện 1 hộ")
+    expect(page.get_by_role("button", name="Trang sau")).to_have_count(0)  # no next page
+    shots(page, "households-search-result")
+    assert lookups() == [("household_search", "named_read", 1, district_id)]
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_role("button", name="Đăng nhập")).to_be_visible()
+
+    # The commune official of the commune still has the commune's list, page by page.
+    log_in(page, server.url, phones[1])
+    expect(page.get_by_test_id("nav-manage")).to_be_visible()
+    page.goto(f"{server.url}/#/admin/{commune_id}/households")
+    expect(page.get_by_test_id("households")).to_have_attribute("data-search-only", "false")
+    expect(page.locator("[data-testid=household-list] li")).to_have_count(6)
+    shots(page, "households-commune-list")

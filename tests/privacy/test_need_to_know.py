@@ -8,36 +8,78 @@ from tests.privacy.helpers import ROLES, World, add_household, audit_rows, make_
 from tests.sync.helpers import PULL
 
 FIELD = {"volunteer", "team_leader"}
-ACTIONS = ("pull", "households", "household", "to_visit", "to_visit_xlsx", "access_json", "access_xlsx", "audit")
+# Officials above the commune, and admins: named households one search at a time, never a full list.
+SEARCH_ONLY = {"district_official", "province_official", "admin"}
+ACTIONS = (
+    "pull",
+    "households",
+    "households_search",
+    "households_by_phone",
+    "households_by_id",
+    "households_short_query",
+    "households_next_page",
+    "household",
+    "to_visit",
+    "to_visit_xlsx",
+    "team_day",
+    "access_json",
+    "access_xlsx",
+    "audit",
+)
 
 
-def expected(role: str, action: str) -> tuple[int, str | None]:
-    """(status, the audit category the read must leave, or None for none)."""
+def expected(role: str, action: str) -> tuple[int, str | None, str | None]:
+    """(status, the audit category the read must leave or None for none, and its kind)."""
     field = role in FIELD
     if action == "pull":
-        return (200, None) if field else (403, None)
-    if action in ("households", "household", "to_visit"):
-        return (200, None) if field else (200, "named_read")
+        return (200, None, None) if field else (403, None, None)
+    if action.startswith("households"):
+        if field:
+            return 200, None, None
+        if role not in SEARCH_ONLY:
+            return 200, "named_read", "households"
+        if action in ("households", "households_short_query", "households_next_page"):
+            return 403, None, None
+        return 200, "named_read", "household_search"
+    if action in ("household", "to_visit"):
+        return (200, None, None) if field else (200, "named_read", action)
     if action == "to_visit_xlsx":
-        return 200, "export"
+        return 200, "export", "to_visit"
+    if action == "team_day":
+        # The team leader's day names the households left: teams' leaders and officials only.
+        if role == "volunteer":
+            return 403, None, None
+        return (200, None, None) if field else (200, "named_read", "to_visit")
     if action.startswith("access"):
-        return (403, None) if field else (200, "access_request")
-    return (403, None) if field else (200, None)
+        return (403, None, None) if field else (200, "access_request", "household_data")
+    return (403, None, None) if field else (200, None, None)
 
 
 def test_role_by_action_matrix_for_named_reads(client: TestClient, session: Session) -> None:
     world = make_world(client, session)
     # Taught only: the household is on the to-visit list.
     hid, _, _ = add_household(
-        client, world, head="Vương Thị Lài", address="Số 8", person_name="Vương Văn Lực", level="taught"
+        client,
+        world,
+        head="Vương Thị Lài",
+        address="Số 8",
+        phone="0912 345 678",
+        person_name="Vương Văn Lực",
+        level="taught",
     )
     hamlet = world.tree.hamlet.id
     paths = {
         "pull": (PULL, {}),
         "households": ("/api/v1/households", {"limit": 10}),
+        "households_search": ("/api/v1/households", {"q": "vuong thi"}),
+        "households_by_phone": ("/api/v1/households", {"q": "0912 345"}),
+        "households_by_id": ("/api/v1/households", {"q": hid}),
+        "households_short_query": ("/api/v1/households", {"q": "Vư"}),
+        "households_next_page": ("/api/v1/households", {"q": "vuong", "offset": 20}),
         "household": (f"/api/v1/households/{hid}", {}),
         "to_visit": ("/api/v1/reports/to-visit", {"unit_id": hamlet}),
         "to_visit_xlsx": ("/api/v1/reports/to-visit.xlsx", {"unit_id": hamlet}),
+        "team_day": ("/api/v1/reports/volunteers", {"campaign_id": world.campaign_id, "unit_id": hamlet}),
         "access_json": (f"/api/v1/households/{hid}/export", {}),
         "access_xlsx": (f"/api/v1/households/{hid}/export", {"format": "xlsx"}),
         "audit": ("/api/v1/audit", {}),
@@ -51,25 +93,56 @@ def _check_role(
 ) -> None:
     headers = world.headers[role]
     for action in ACTIONS:
-        status, category = expected(role, action)
+        status, category, kind = expected(role, action)
         before = len(audit_rows(session))
         path, params = paths[action]
         r = client.get(path, params=params, headers=headers)
         assert r.status_code == status, (role, action, r.text)
         if status == 403:
             assert set(r.json()["error"]) >= {"code", "message", "details"}
+            if action.startswith("households"):
+                assert r.json()["error"]["code"] == "household_search_required"
+                assert "tra cứu từng hộ" in r.json()["error"]["message"]
         added = audit_rows(session)[before:]
-        assert [e.category for e in added] == ([category] if category else []), (role, action)
+        assert [(e.category, e.kind) for e in added] == ([(category, kind)] if category else []), (role, action)
+        if action.startswith("households") and status == 200:
+            found = [h["id"] for h in r.json()["items"]]
+            assert found == ([] if action == "households_next_page" else [r.json()["items"][0]["id"]]), (role, action)
+            assert r.json()["search_only"] == (role in SEARCH_ONLY)
         if category:
             [entry] = added
             assert entry.user_id == world.users[role].id
-            assert entry.unit_id is not None or (role, action) == ("admin", "households")  # the whole country
-            assert entry.row_count >= 1, (role, action)
-            if action == "households":
+            # Which unit: the reader's own (the whole country for an admin's search).
+            assert entry.unit_id is not None or (role == "admin" and action.startswith("households")), (role, action)
+            if action.startswith("households"):
                 assert entry.row_count == len(r.json()["items"])
+            else:
+                assert entry.row_count >= 1, (role, action)
     if role not in FIELD:
         r = client.get(PULL, headers=headers)
         assert r.json()["error"]["code"] == "pull_for_field_roles_only"
+
+
+def test_above_the_commune_a_search_shows_at_most_twenty_households(client: TestClient, session: Session) -> None:
+    world = make_world(client, session)
+    for n in range(25):
+        add_household(client, world, head=f"Trần Văn Bảy {n}", address=f"Số {n + 1}")
+    add_household(client, world, head="Đỗ Thị Mận", address="Số 99")
+    commune = world.headers["commune_official"]
+    listed = client.get("/api/v1/households", params={"q": "tran van", "limit": 100}, headers=commune).json()
+    assert (len(listed["items"]), listed["total"], listed["search_only"]) == (25, 25, False)
+    assert client.get("/api/v1/households", params={"limit": 100}, headers=commune).json()["total"] == 26
+    for role in SEARCH_ONLY:
+        before = len(audit_rows(session))
+        r = client.get("/api/v1/households", params={"q": "tran van", "limit": 100}, headers=world.headers[role])
+        page = r.json()
+        assert (len(page["items"]), page["total"], page["limit"], page["search_only"]) == (20, 25, 20, True), role
+        assert all(h["head_name"].startswith("Trần Văn Bảy") for h in page["items"])
+        [entry] = audit_rows(session)[before:]
+        assert (entry.category, entry.kind, entry.row_count) == ("named_read", "household_search", 20)
+        # A status filter is no way around it: still a search, or nothing.
+        r = client.get("/api/v1/households", params={"status": "visited"}, headers=world.headers[role])
+        assert r.status_code == 403 and r.json()["error"]["code"] == "household_search_required"
 
 
 def test_officials_read_the_audit_of_their_unit_and_admins_all(client: TestClient, session: Session) -> None:

@@ -100,3 +100,35 @@ def test_bad_outbox_files(client: TestClient, session: Session) -> None:
         r = client.post(PREVIEW, files={"file": ("o.json", content, "application/json")}, headers=headers)
         assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
     assert tree.hamlet.id is not None
+
+
+def test_a_file_that_withdraws_consent_names_the_household_nowhere(client: TestClient, session: Session) -> None:
+    """The phone recorded the withdrawal and could not sync: the preview of its file does not name the
+    household, and applying it records the withdrawal as a push would."""
+    tree = make_tree(session)
+    volunteer = make_user(session, "volunteer", unit=tree.commune, hamlets=[tree.hamlet], name="Lê Thị Thu")
+    official = make_user(session, "commune_official", unit=tree.commune)
+    session.commit()
+    h = household(tree.hamlet.id, head_name="Khúc Văn Tám", address="Số 8 ngõ Chùa")
+    assert statuses(push(client, login(client, volunteer.phone), new_client_id(), numbered([h]))) == ["applied"]
+    withdrawal = {
+        "id": h["id"],
+        "kind": "household.consent",
+        "data": {"id": h["id"], "state": "withdrawn", "notice_version": None, "at": "2026-01-05T09:00:00+07:00"},
+    }
+    export = {
+        "client_id": new_client_id(),
+        "user_phone": volunteer.phone,
+        "schema_version": 1,
+        "mutations": numbered([withdrawal]),
+    }
+    headers = login(client, official.phone)
+    r = client.post(PREVIEW, files=_file(export), headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["counts"] == {"household.consent": 1}
+    assert "Khúc Văn Tám" not in r.text and "Số 8 ngõ Chùa" not in r.text
+    assert r.json()["households"][0]["head_name"] == "Hộ đã rút đồng ý"
+    done = client.post(APPLY, files=_file(export), headers=headers).json()
+    assert done["counts"] == {"applied": 1, "duplicate": 0, "rejected": 0, "retry": 0}
+    session.expire_all()
+    assert session.exec(select(Household.consent)).one() == "withdrawn"

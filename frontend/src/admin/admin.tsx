@@ -11,15 +11,15 @@ import { ImportSection } from './importer';
 import { a, num, type AdminKey } from './messages';
 import { OutboxSection } from './outbox';
 import { PeopleSection } from './people';
-import { AuditSection, HouseholdsSection } from './privacy';
+import { AuditSection, HouseholdsSection, searchOnly } from './privacy';
 import { SkillsSection } from './skills';
 import { TeamsSection } from './teams';
 import type { Me, Unit, UnitDetail } from './types';
 import './admin.css';
 
 const SECTIONS: Record<string, string[]> = {
-  province: ['units', 'people', 'campaigns', 'skills', 'outbox', 'audit'],
-  district: ['units', 'people', 'campaigns', 'outbox', 'audit'],
+  province: ['units', 'people', 'campaigns', 'skills', 'households', 'outbox', 'audit'],
+  district: ['units', 'people', 'campaigns', 'households', 'outbox', 'audit'],
   commune: ['hamlets', 'people', 'teams', 'campaigns', 'import', 'households', 'outbox', 'audit'],
 };
 
@@ -166,7 +166,7 @@ function Section({ section, unit, itemId, me }: { section: string; unit: UnitDet
     case 'outbox':
       return <OutboxSection />;
     case 'households':
-      return <HouseholdsSection commune={unit} canErase={me.user.role === 'commune_official' || me.user.role === 'admin'} />;
+      return <HouseholdsSection unit={unit} canErase={me.user.role === 'commune_official' || me.user.role === 'admin'} searchOnly={searchOnly(me)} />;
     case 'audit':
       return <AuditSection />;
     default:

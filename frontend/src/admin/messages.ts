@@ -201,6 +201,7 @@ const MESSAGES = {
   kind_household: ['Hộ', 'Household'],
   kind_person: ['Người', 'Person'],
   kind_visit: ['Lượt thăm', 'Visit'],
+  kind_consent: ['Đồng ý của hộ', "Household's consent"],
   // hamlets of communes split in 2025
   conversion_title: ['Thôn/ấp của xã, phường đã chia tách (sắp xếp đơn vị 2025)', 'Hamlets of communes split in 2025'],
   conversion_intro: [
@@ -222,6 +223,14 @@ const MESSAGES = {
   households_help: ['Tìm hộ để trả lời yêu cầu xem dữ liệu, ghi nhận rút đồng ý hoặc xóa dữ liệu cá nhân. Mỗi lần xem đều được ghi vào nhật ký.', 'Find a household to answer an access request, record a withdrawal of consent or erase its personal data. Every read is logged.'],
   search_households: ['Tên chủ hộ hoặc địa chỉ', 'Head of household or address'],
   household_count: ['{n} hộ', '{n} households'],
+  households_search_only: [
+    'Theo Luật Bảo vệ dữ liệu cá nhân, cán bộ cấp huyện, tỉnh chỉ xem tên hộ khi cần cho một việc cụ thể (yêu cầu xem hoặc xóa dữ liệu, khiếu nại): hãy tìm đúng hộ cần xem bằng tên chủ hộ, số điện thoại, địa chỉ (ít nhất 3 ký tự) hoặc mã hộ. Mỗi lần tìm hiện tối đa 20 hộ và được ghi vào nhật ký. Số liệu tổng hợp xem ở báo cáo; danh sách hộ cần thăm xem ở bảng điều khiển.',
+    'Under the Personal Data Protection Law, district and province officials see a household’s name only when a task needs it (an access or erasure request, a complaint): look up that household by the head’s name, phone, address (3 characters or more) or household id. Each search shows at most 20 households and is logged. Figures are in the reports; the to-visit list is on the dashboard.',
+  ],
+  search_one_household: ['Tên chủ hộ, số điện thoại, địa chỉ hoặc mã hộ', 'Head’s name, phone, address or household id'],
+  search_too_short: ['Hãy nhập ít nhất {n} ký tự (hoặc mã hộ đầy đủ) để tìm đúng hộ cần xem.', 'Type at least {n} characters (or the full household id) to find the household you need.'],
+  search_found: ['Tìm thấy {total} hộ, hiện {n} hộ', '{total} households found, {n} shown'],
+  search_capped: ['Chỉ hiện {n} hộ đầu tiên: hãy nhập cụ thể hơn (thêm tên đệm, số nhà hoặc số điện thoại).', 'Only the first {n} are shown: be more specific (the full name, a house number or a phone).'],
   source_import: ['Danh sách của xã/phường', 'Commune list'],
   source_door: ['Ghi nhận tại nhà', 'Added at the door'],
   consent_unknown: ['Chưa rõ đồng ý', 'Consent unknown'],
@@ -274,6 +283,7 @@ const MESSAGES = {
   akind_progress: ['Báo cáo tiến độ', 'Progress report'],
   akind_to_visit: ['Danh sách hộ cần thăm', 'Households to visit'],
   akind_households: ['Danh sách hộ gia đình', 'Household list'],
+  akind_household_search: ['Tra cứu hộ gia đình', 'Household lookup'],
   akind_household: ['Chi tiết hộ gia đình', 'Household detail'],
   akind_household_data: ['Toàn bộ dữ liệu của hộ', "All of a household's data"],
   akind_audit: ['Nhật ký truy cập', 'Audit log'],

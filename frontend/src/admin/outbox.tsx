@@ -7,8 +7,9 @@ import { localPhone, Problem } from './common';
 import { a, num } from './messages';
 import type { OutboxApplied, OutboxPreview } from './types';
 
-const KINDS: Record<string, 'kind_household' | 'kind_person' | 'kind_visit'> = {
+const KINDS: Record<string, 'kind_household' | 'kind_person' | 'kind_visit' | 'kind_consent'> = {
   'household.upsert': 'kind_household',
+  'household.consent': 'kind_consent',
   'person.upsert': 'kind_person',
   'visit.create': 'kind_visit',
 };

@@ -5,11 +5,11 @@ import { saveFile } from '../components/saveFile';
 import { api } from '../services';
 import { Busy, Problem, roleLabel, useAction, useGet } from './common';
 import { a, day, num, parseDay, type AdminKey } from './messages';
-import type { AuditPage, AuditRow, Erasure, HouseholdDetail, HouseholdPage, HouseholdRow, Unit } from './types';
+import type { AuditPage, AuditRow, Erasure, HouseholdDetail, HouseholdPage, HouseholdRow, Me, Unit } from './types';
 
 const PAGE = 50;
 // The kinds the server writes (app/privacy/audit.py KIND_VI); an unknown one is shown as it is.
-const KINDS = new Set(['coverage', 'progress', 'to_visit', 'households', 'household', 'household_data', 'flagged_visits', 'outbox_file', 'audit', 'erase', 'retention', 'withdrawn', 'given', 'create', 'update', 'area', 'deactivate', 'activate', 'reset']);
+const KINDS = new Set(['coverage', 'progress', 'to_visit', 'households', 'household_search', 'household', 'household_data', 'flagged_visits', 'outbox_file', 'audit', 'erase', 'retention', 'withdrawn', 'given', 'create', 'update', 'area', 'deactivate', 'activate', 'reset']);
 const CATEGORIES = ['export', 'named_read', 'erasure', 'access_request', 'consent', 'password_reset', 'user_change'] as const;
 
 function consentLabel(h: HouseholdRow): string {
@@ -17,72 +17,113 @@ function consentLabel(h: HouseholdRow): string {
   return a(`consent_${h.consent}` as AdminKey);
 }
 
-export function HouseholdsSection({ commune, canErase }: { commune: Unit; canErase: boolean }) {
+/** Officials above the commune, and admins, look households up one at a time (the server enforces it:
+ * app/households/service.py search_only); the commune keeps its paged list. */
+export function searchOnly(me: Me): boolean {
+  return me.user.role === 'admin' || !me.unit || (me.unit.level !== 'commune' && me.unit.level !== 'hamlet');
+}
+
+const MIN_SEARCH = 3;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function HouseholdsSection({ unit, canErase, searchOnly }: { unit: Unit; canErase: boolean; searchOnly: boolean }) {
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
+  const [tooShort, setTooShort] = useState(false);
   const [offset, setOffset] = useState(0);
   const [open, setOpen] = useState<string | null>(null);
   // Shown above the list: an erased household leaves a search by its name, and its panel with it.
   const [done, setDone] = useState<string | null>(null);
-  const params = new URLSearchParams({ unit_id: String(commune.id), limit: String(PAGE), offset: String(offset) });
+  const params = new URLSearchParams({ unit_id: String(unit.id), limit: String(PAGE), offset: String(offset) });
   if (query) params.set('q', query);
-  const page = useGet<HouseholdPage>(`/households?${params}`);
+  // Above the commune nothing is read before a search: no list of named households to page through.
+  const page = useGet<HouseholdPage>(searchOnly && !query ? null : `/households?${params}`);
   return (
-    <section>
-      <h2>{a('households_title', { unit: commune.name })}</h2>
-      <p class="muted">{a('households_help')}</p>
+    <section data-testid="households" data-search-only={searchOnly ? 'true' : 'false'}>
+      <h2>{a('households_title', { unit: unit.name })}</h2>
+      {searchOnly ? (
+        <p class="notice" data-testid="search-only-help">
+          {a('households_search_only')}
+        </p>
+      ) : (
+        <p class="muted">{a('households_help')}</p>
+      )}
       <form
         class="search-row"
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
+          const text = q.trim();
+          const short = searchOnly && text.length < MIN_SEARCH && !UUID.test(text);
+          setTooShort(short);
+          if (short) return;
           setOffset(0);
-          setQuery(q.trim());
+          setQuery(text);
         }}
       >
-        <input aria-label={a('search_households')} placeholder={a('search_households')} value={q} onInput={(e) => setQ(e.currentTarget.value)} data-testid="household-search" />
+        <input
+          aria-label={searchOnly ? a('search_one_household') : a('search_households')}
+          placeholder={searchOnly ? a('search_one_household') : a('search_households')}
+          value={q}
+          onInput={(e) => setQ(e.currentTarget.value)}
+          data-testid="household-search"
+        />
         <button type="submit" class="button">
           {a('search')}
         </button>
       </form>
+      {tooShort && (
+        <p class="notice warn" role="alert" data-testid="search-too-short">
+          {a('search_too_short', { n: MIN_SEARCH })}
+        </p>
+      )}
       {done && (
         <p class="notice" role="status" data-testid="erase-done">
           {done}
         </p>
       )}
-      <Busy data={page.data} error={page.error} retry={page.reload}>
-        {() => {
-          const p = page.data!;
-          return (
-            <>
-              <p class="muted small">{a('household_count', { n: num(p.total) })}</p>
-              <ul class="admin-list" data-testid="household-list">
-                {p.items.map((h) => (
-                  <li key={h.id}>
-                    <button type="button" class="admin-item" aria-expanded={open === h.id} onClick={() => setOpen(open === h.id ? null : h.id)}>
-                      <span>{h.head_name || a('no_name')}</span>
-                      <span class="muted small">
-                        {[h.address, a(`source_${h.source}` as AdminKey), consentLabel(h)].filter(Boolean).join(' · ')}
-                      </span>
-                    </button>
-                    {open === h.id && (
-                      <HouseholdPanel
-                        id={h.id}
-                        canErase={canErase}
-                        onChanged={(message) => {
-                          setDone(message ?? null);
-                          page.reload();
-                        }}
-                      />
-                    )}
-                  </li>
-                ))}
-              </ul>
-              <Pager offset={offset} total={p.total} onMove={setOffset} />
-            </>
-          );
-        }}
-      </Busy>
+      {(query || !searchOnly) && (
+        <Busy data={page.data} error={page.error} retry={page.reload}>
+          {() => {
+            const p = page.data!;
+            return (
+              <>
+                <p class="muted small" data-testid="household-count">
+                  {p.search_only ? a('search_found', { n: num(p.items.length), total: num(p.total) }) : a('household_count', { n: num(p.total) })}
+                </p>
+                {p.search_only && p.total > p.items.length && (
+                  <p class="notice warn small" data-testid="search-capped">
+                    {a('search_capped', { n: num(p.limit) })}
+                  </p>
+                )}
+                <ul class="admin-list" data-testid="household-list">
+                  {p.items.map((h) => (
+                    <li key={h.id}>
+                      <button type="button" class="admin-item" aria-expanded={open === h.id} onClick={() => setOpen(open === h.id ? null : h.id)}>
+                        <span>{h.head_name || a('no_name')}</span>
+                        <span class="muted small">
+                          {[h.address, a(`source_${h.source}` as AdminKey), consentLabel(h)].filter(Boolean).join(' · ')}
+                        </span>
+                      </button>
+                      {open === h.id && (
+                        <HouseholdPanel
+                          id={h.id}
+                          canErase={canErase}
+                          onChanged={(message) => {
+                            setDone(message ?? null);
+                            page.reload();
+                          }}
+                        />
+                      )}
+                    </li>
+                  ))}
+                </ul>
+                {!p.search_only && <Pager offset={offset} total={p.total} onMove={setOffset} />}
+              </>
+            );
+          }}
+        </Busy>
+      )}
     </section>
   );
 }

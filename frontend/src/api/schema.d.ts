@@ -217,7 +217,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Households */
+        /**
+         * List Households
+         * @description Officials above the commune and admins search (no paging); the commune and its teams page.
+         */
         get: operations["list_households_api_v1_households_get"];
         put?: never;
         /**
@@ -1935,6 +1938,11 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Search Only
+             * @default false
+             */
+            search_only: boolean;
             /** Total */
             total: number;
         };
@@ -4919,6 +4927,7 @@ export interface operations {
                 unit_id?: number | null;
                 campaign_id?: number;
                 status?: string | null;
+                /** @description head's name or address (folded), phone, or an exact household id; required, 3 characters or more, for officials above the commune and admins, who get at most 20 results */
                 q?: string | null;
                 limit?: number;
                 offset?: number;

@@ -1,9 +1,24 @@
 import type { HouseholdIn as HouseholdInT, PersonIn as PersonInT, VisitIn as VisitInT } from '../api/types';
 
-export type MutationKind = 'household.upsert' | 'person.upsert' | 'visit.create';
+export type MutationKind = 'household.upsert' | 'person.upsert' | 'visit.create' | 'household.consent';
 export type HouseholdIn = HouseholdInT;
 export type PersonIn = PersonInT;
 export type VisitIn = VisitInT;
+/** The sync `household.consent` mutation (app/privacy/schemas.py HouseholdConsentIn): `id` is the household's. */
+export interface HouseholdConsentIn {
+  id: string;
+  state: 'given' | 'withdrawn';
+  notice_version: string | null;
+  /** Device time with its offset: its day is the consent's day. */
+  at: string;
+}
+export type ConsentState = 'unknown' | 'given' | 'withdrawn';
+/** The household's consent as the server pulls it (`on`: YYYY-MM-DD). */
+export interface HouseholdConsent {
+  state: ConsentState;
+  notice_version: string | null;
+  on: string | null;
+}
 export type SkillLevel = 'taught' | 'proficient';
 export type Outcome = 'met' | 'not_home' | 'declined' | 'moved';
 
@@ -11,7 +26,7 @@ export interface OutboxEntry {
   seq: number;
   id: string;
   kind: MutationKind;
-  data: HouseholdIn | PersonIn | VisitIn;
+  data: HouseholdIn | PersonIn | VisitIn | HouseholdConsentIn;
   /** pending: not yet acknowledged; rejected: processed by the server, not applied ("Cần xử lý"). */
   state: 'pending' | 'rejected';
   created_at: string;
@@ -43,6 +58,8 @@ export interface Household {
   created_at?: string;
   updated_at?: string;
   deleted: boolean;
+  /** Absent on a household this phone created and has not pulled back yet: unknown. */
+  consent?: HouseholdConsent;
   /** fold(head_name + ' ' + address): the search key, kept so typing never re-folds 2,000 rows. */
   search: string;
 }

@@ -1,8 +1,9 @@
 // Every local write of the volunteer: the record and its outbox entry in ONE transaction.
 import { enqueue } from '../sync/outbox';
 import { maxLevel } from '../sync/pull';
+import { applyConsentLocally, WITHDRAWN_LABEL } from './consent';
 import { getMeta, householdSearchKey, setMeta, type TungNhaDB } from './schema';
-import type { Campaign, Household, HouseholdIn, HouseholdStatus, Outcome, OutboxEntry, Person, PersonIn, SkillLevel, Visit, VisitIn } from './types';
+import type { Campaign, Household, HouseholdConsentIn, HouseholdIn, HouseholdStatus, Outcome, OutboxEntry, Person, PersonIn, SkillLevel, Visit, VisitIn } from './types';
 
 export const DEFAULT_SKILLS = ['public_services', 'online_shopping', 'online_payment', 'online_safety', 'digital_platforms'];
 /** The privacy notice the phone pulled with its catalogue (app/privacy/notice.py is the one source). */
@@ -312,4 +313,35 @@ export async function savePerson(db: TungNhaDB, data: PersonIn): Promise<void> {
     });
     await enqueue(db, 'person.upsert', { ...data, id: data.id });
   });
+}
+
+/** The phone holds no privacy notice yet (never synced): consent cannot name what was read out. */
+export class NoNotice extends Error {
+  constructor() {
+    super('no privacy notice on this phone yet');
+    this.name = 'NoNotice';
+  }
+}
+
+/**
+ * At the door, offline: the household withdraws its consent, or gives it (again) after hearing the notice
+ * this phone holds. The local copy changes at once (a withdrawal blanks the names) and the mutation joins
+ * the outbox, in one transaction.
+ */
+export async function saveConsent(db: TungNhaDB, householdId: string, state: 'given' | 'withdrawn', now = new Date()): Promise<HouseholdConsentIn> {
+  const notice = await getMeta<Notice>(db, 'notice');
+  if (state === 'given' && !notice) throw new NoNotice();
+  const data: HouseholdConsentIn = {
+    id: householdId,
+    state,
+    notice_version: state === 'given' ? notice!.version : null,
+    at: isoWithOffset(now),
+  };
+  await db.transaction('rw', [db.households, db.people, db.outbox, db.meta], async () => {
+    const household = await db.households.get(householdId);
+    const label = household && state === 'given' ? [household.head_name, household.address].filter(Boolean).join(', ') : undefined;
+    await applyConsentLocally(db, data);
+    await enqueue(db, 'household.consent', data, state === 'withdrawn' ? WITHDRAWN_LABEL : label);
+  });
+  return data;
 }

@@ -1,5 +1,6 @@
+import { applyConsentLocally } from '../db/consent';
 import { householdSearchKey, setMeta, type TungNhaDB } from '../db/schema';
-import type { Household, HouseholdIn, HouseholdStatus, Person, PersonIn, Visit, VisitIn, SkillLevel } from '../db/types';
+import type { Household, HouseholdConsentIn, HouseholdIn, HouseholdStatus, Person, PersonIn, Visit, VisitIn, SkillLevel } from '../db/types';
 import type { Change, PullOut } from '../api/client';
 
 export type PullPage = PullOut;
@@ -73,6 +74,9 @@ export async function overlayPending(db: TungNhaDB): Promise<void> {
       };
       h.search = householdSearchKey(h);
       await db.households.put(h);
+    } else if (e.kind === 'household.consent') {
+      // Not on the server yet: a withdrawal keeps the names off the phone whatever the pull brought.
+      await applyConsentLocally(db, e.data as HouseholdConsentIn);
     } else if (e.kind === 'person.upsert') {
       const d = e.data as PersonIn;
       const prev = await db.people.get(d.id);

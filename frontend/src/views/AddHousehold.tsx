@@ -29,6 +29,8 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
   const [members, setMembers] = useState('1');
   const [error, setError] = useState<string | null>(null);
   const [lookalike, setLookalike] = useState<{ h: Household; key: string } | null>(null);
+  // A household that withdrew consent: its name, address and phone are not kept, so not asked for.
+  const [withdrawn, setWithdrawn] = useState(false);
   const hamletId = hamlet ?? options[0]?.id ?? null;
   useEffect(() => {
     if (!editId) return;
@@ -39,6 +41,7 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
       setHead(h.head_name);
       setPhone(h.phone ?? '');
       setMembers(String(h.member_count));
+      setWithdrawn(h.consent?.state === 'withdrawn');
     });
   }, [editId]);
 
@@ -53,7 +56,7 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
     setError(null);
     // Warn once when the hamlet already has a household with this head and address.
     const key = `${hamletId}|${head.trim()}|${address.trim()}`;
-    if (lookalike?.key !== key) {
+    if (!withdrawn && lookalike?.key !== key) {
       const same = await lookalikeHousehold(db, hamletId, head.trim(), address.trim(), editId);
       if (same) {
         setLookalike({ h: same, key });
@@ -103,18 +106,26 @@ export function AddHousehold({ editId, fixSeq }: { editId?: string; fixSeq?: num
             ))}
           </select>
         </label>
-        <label>
-          {t('head_name')}
-          <input name="head_name" required maxLength={120} value={head} onInput={(e) => setHead(e.currentTarget.value)} />
-        </label>
-        <label>
-          {t('address')}
-          <input name="address" required maxLength={300} value={address} onInput={(e) => setAddress(e.currentTarget.value)} />
-        </label>
-        <label>
-          {t('phone_optional')}
-          <input name="phone" type="tel" inputMode="tel" maxLength={32} value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
-        </label>
+        {withdrawn ? (
+          <p class="notice" data-testid="withdrawn-edit">
+            {t('edit_withdrawn_note')}
+          </p>
+        ) : (
+          <>
+            <label>
+              {t('head_name')}
+              <input name="head_name" required maxLength={120} value={head} onInput={(e) => setHead(e.currentTarget.value)} />
+            </label>
+            <label>
+              {t('address')}
+              <input name="address" required maxLength={300} value={address} onInput={(e) => setAddress(e.currentTarget.value)} />
+            </label>
+            <label>
+              {t('phone_optional')}
+              <input name="phone" type="tel" inputMode="tel" maxLength={32} value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+            </label>
+          </>
+        )}
         <label>
           {t('member_count')}
           <input name="member_count" type="number" inputMode="numeric" min={0} max={50} value={members} onInput={(e) => setMembers(e.currentTarget.value)} />

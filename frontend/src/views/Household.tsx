@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
-import { db, type Person } from '../db';
+import { db, getMeta, type Household, type HouseholdConsent, type Person } from '../db';
+import { shownConsent } from '../db/consent';
 import { useLive } from '../db/live';
-import { newId, savePerson } from '../db/writes';
+import { newId, NoNotice, saveConsent, savePerson, type Notice } from '../db/writes';
 import { isStorageFull } from '../db/schema';
-import { formatTime, t, useLocale } from '../i18n';
+import { formatDate, formatTime, locale, t, useLocale } from '../i18n';
 import { PersonFields, personLabel } from './PersonFields';
 import { href } from '../router';
 import { loadSkills } from '../components/catalog';
@@ -13,14 +14,21 @@ import { invalidMessage } from '../components/forms';
 import { engine } from '../services';
 
 async function load(id: string) {
-  const [household, people, visits, skills] = await Promise.all([
+  const [household, people, visits, skills, consentPending, notice] = await Promise.all([
     db.households.get(id),
     db.people.where('household_id').equals(id).toArray(),
     db.visits.where('household_id').equals(id).toArray(),
     loadSkills(),
+    db.outbox
+      .where('id')
+      .equals(id)
+      .filter((e) => e.kind === 'household.consent' && e.state === 'pending')
+      .count(),
+    getMeta<Notice>(db, 'notice'),
   ]);
   visits.sort((a, b) => (a.visited_at < b.visited_at ? 1 : -1));
-  return { household, people: people.filter((p) => !p.deleted), visits, skills };
+  const consent = shownConsent(household?.consent, visits);
+  return { household, people: people.filter((p) => !p.deleted), visits, skills, consent, consentPending: consentPending > 0, notice };
 }
 
 export function HouseholdPage({ id }: { id: string }) {
@@ -29,7 +37,7 @@ export function HouseholdPage({ id }: { id: string }) {
   const [adding, setAdding] = useState(false);
   const [renaming, setRenaming] = useState<string | null>(null);
   if (!data) return <main class="page">{t('loading')}</main>;
-  const { household, people, visits, skills } = data;
+  const { household, people, visits, skills, consent, consentPending, notice } = data;
   if (!household) {
     return (
       <main class="page">
@@ -54,6 +62,8 @@ export function HouseholdPage({ id }: { id: string }) {
       <a class="button" href={href({ name: 'edit', id })}>
         {t('edit_household')}
       </a>
+
+      <ConsentCard household={household} consent={consent} pending={consentPending} notice={notice} />
 
       <h2>{t('members')}</h2>
       {people.length === 0 && <p class="muted">{t('no_members')}</p>}
@@ -133,5 +143,94 @@ function AddPerson({ householdId, person, onDone }: { householdId: string; perso
         <button type="button" onClick={onDone}>{t('cancel')}</button>
       </div>
     </form>
+  );
+}
+
+function consentText(c: HouseholdConsent): string {
+  if (c.state === 'withdrawn') return t('consent_state_withdrawn');
+  if (c.state === 'given') {
+    return c.notice_version ? t('consent_state_given', { version: c.notice_version, day: formatDate(c.on) }) : t('consent_state_given_day', { day: formatDate(c.on) });
+  }
+  return t('consent_state_unknown');
+}
+
+/**
+ * The household's consent, and the two acts the volunteer records at the door, offline, each after a
+ * confirmation: the household withdraws it (its names leave the phone at once), or gives it (again)
+ * after hearing the notice this phone holds.
+ */
+function ConsentCard({ household, consent, pending, notice }: { household: Household; consent: HouseholdConsent; pending: boolean; notice?: Notice }) {
+  const [asking, setAsking] = useState<null | 'withdrawn' | 'given'>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function record(state: 'given' | 'withdrawn') {
+    setError(null);
+    try {
+      await saveConsent(db, household.id, state);
+      setAsking(null);
+      toast(state === 'withdrawn' ? t('consent_saved_withdrawn') : t('consent_saved_given'));
+      void engine.sync(false);
+    } catch (err) {
+      setError(err instanceof NoNotice ? t('consent_notice_missing') : isStorageFull(err) ? t('storage_full') : t('save_failed', { error: String(err) }));
+    }
+  }
+  return (
+    <section class="card consent-card" data-testid="consent-card" data-state={consent.state}>
+      <h2>{t('household_consent')}</h2>
+      <p data-testid="consent-state">
+        <strong class={consent.state === 'withdrawn' ? 'consent-withdrawn' : undefined}>{consentText(consent)}</strong>
+        {consent.state === 'withdrawn' && consent.on && <span class="muted small"> · {t('consent_withdrawn_on', { day: formatDate(consent.on) })}</span>}
+        {pending && <span class="tag local">{t('unsynced_badge')}</span>}
+      </p>
+      {asking === 'withdrawn' ? (
+        <div class="confirm-box" role="alertdialog" aria-label={t('consent_withdraw')}>
+          <p class="notice warn">{t('consent_withdraw_confirm')}</p>
+          <div class="row">
+            <button type="button" class="danger" onClick={() => void record('withdrawn')} data-testid="consent-withdraw-go">
+              {t('consent_withdraw_go')}
+            </button>
+            <button type="button" onClick={() => setAsking(null)}>
+              {t('cancel')}
+            </button>
+          </div>
+        </div>
+      ) : asking === 'given' ? (
+        <div class="confirm-box" role="alertdialog" aria-label={t('consent_give')}>
+          {notice ? (
+            <>
+              <p class="small">{t('consent_give_read')}</p>
+              <p class="small notice consent-notice">{locale() === 'vi' ? notice.text_vi : notice.text_en}</p>
+            </>
+          ) : (
+            <p class="notice warn">{t('consent_notice_missing')}</p>
+          )}
+          <div class="row">
+            <button type="button" class="primary" disabled={!notice} onClick={() => void record('given')} data-testid="consent-give-go">
+              {t('consent_give_go')}
+            </button>
+            <button type="button" onClick={() => setAsking(null)}>
+              {t('cancel')}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div class="row">
+          {consent.state !== 'withdrawn' && (
+            <button type="button" class="danger" onClick={() => setAsking('withdrawn')} data-testid="consent-withdraw">
+              {t('consent_withdraw')}
+            </button>
+          )}
+          {consent.state !== 'given' && (
+            <button type="button" onClick={() => setAsking('given')} data-testid="consent-give">
+              {consent.state === 'withdrawn' ? t('consent_give_again') : t('consent_give')}
+            </button>
+          )}
+        </div>
+      )}
+      {error && (
+        <p class="notice bad" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
   );
 }

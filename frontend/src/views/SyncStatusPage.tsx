@@ -20,23 +20,26 @@ export async function exportToFile(session: Session): Promise<void> {
 }
 
 function kindLabel(e: OutboxEntry): string {
+  if (e.kind === 'household.consent') return t('kind_consent');
   return e.kind === 'household.upsert' ? t('kind_household') : e.kind === 'person.upsert' ? t('kind_person') : t('kind_visit');
 }
 
-type EntryData = { head_name?: string; address?: string; household_id?: string; full_name?: string | null; visited_at?: string; outcome?: string };
+type EntryData = { head_name?: string; address?: string; household_id?: string; full_name?: string | null; visited_at?: string; outcome?: string; state?: string };
 
 /** The household an entry is about, in words the volunteer knows: the head's name and the address. */
 async function householdOf(e: OutboxEntry): Promise<string> {
   const d = e.data as EntryData;
   if (e.kind === 'household.upsert') return [d.head_name, d.address].filter(Boolean).join(', ');
   if (e.label) return e.label;
-  const h = d.household_id ? await db.households.get(d.household_id) : undefined;
+  const hid = e.kind === 'household.consent' ? e.id : d.household_id;
+  const h = hid ? await db.households.get(hid) : undefined;
   return h ? [h.head_name, h.address].filter(Boolean).join(', ') : '';
 }
 
 function what(e: OutboxEntry): string {
   const d = e.data as EntryData;
   if (e.kind === 'person.upsert') return d.full_name ?? t('unnamed_person');
+  if (e.kind === 'household.consent') return d.state === 'withdrawn' ? t('consent_state_withdrawn') : t('consent_give');
   if (e.kind === 'visit.create') return [formatTime(d.visited_at), d.outcome ? t(`outcome_${d.outcome}` as 'outcome_met') : ''].filter(Boolean).join(' · ');
   return '';
 }
