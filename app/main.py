@@ -1,6 +1,8 @@
 """create_app(): routers, the one error shape, the built PWA at /."""
 
 import asyncio
+import functools
+import gc
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -187,7 +189,18 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Sync routes run in anyio's default thread pool; its size is a setting (the load test shrinks it).
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().worker_threads
+    _freeze_loaded_objects()
     yield
+
+
+@functools.cache
+def _freeze_loaded_objects() -> None:
+    """What is loaded at startup (modules, routes, schemas, table metadata) lives as long as the
+    process: frozen out of the collector's sight, the full collections that a big pull's allocations
+    set off walk only the objects made since (one cost ~50 ms of a 500-household first pull). Once
+    per process."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(*, engine: Engine | None = None, session_factory: SessionFactory | None = None) -> FastAPI:

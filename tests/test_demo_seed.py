@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -62,6 +63,20 @@ def test_small_demo_seed_is_whole_consistent_and_idempotent(session: Session, cl
     # Visits went through the visit service: statuses derived, every aggregate equal to the raw rows.
     assert session.exec(select(func.count()).select_from(HouseholdStatus)).one() > 0
     assert coverage_first == recompute(session)
+    # The first consent at the door becomes the household's own: the day of its earliest visit with
+    # consent, whichever volunteer's visits were written first.
+    first_consent = dict(
+        session.execute(
+            text("SELECT household_id, min(visited_on) FROM visit WHERE consent_given GROUP BY household_id")
+        ).all()
+    )
+    consent = {
+        h: (c, _day(on))
+        for h, c, on in session.execute(text("SELECT id, consent, consent_on FROM household")).all()
+        if c != "unknown"
+    }
+    assert first_consent and set(consent) == set(first_consent)
+    assert all(consent[h] == ("given", _day(day)) for h, day in first_consent.items())
 
     second = seed.seed_demo(session, scale=SCALE)
     assert +second.inserted == {}
@@ -107,3 +122,8 @@ def test_small_demo_seed_is_whole_consistent_and_idempotent(session: Session, cl
     assert before["totals"]["visits"] > 0
     # The national conversion table came with the unit lists.
     assert session.exec(select(func.count()).select_from(UnitConversion)).one() > 10_000
+
+
+def _day(value: Any) -> date:
+    """A date column read by a raw statement: a date on PostgreSQL, ISO text on SQLite."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, literal, null, or_
+from sqlalchemy import CompoundSelect, Integer, Select, String, bindparam, case, cast, literal, null, or_, union_all
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
@@ -157,23 +158,57 @@ def create_user(session: Session, *, phone: str, full_name: str, password: str, 
     return user
 
 
+def _me_statement() -> CompoundSelect:
+    """The user's unit, the hamlets of their area and their teams, one row each, by kind and name."""
+    unit, area, team, member = (table_of(m) for m in (AdminUnit, VolunteerArea, Team, TeamMember))
+    text, number = String(), Integer()
+
+    def units(kind: str) -> Select[Any]:
+        return sa_select(
+            literal(kind).label("kind"),
+            unit.c.id,
+            unit.c.name,
+            unit.c.level,
+            unit.c.code,
+            unit.c.path,
+            cast(null(), number).label("unit_id"),
+            cast(null(), text).label("role"),
+        )
+
+    teams = sa_select(
+        literal("team"),
+        team.c.id,
+        team.c.name,
+        cast(null(), text),
+        cast(null(), text),
+        cast(null(), text),
+        team.c.unit_id,
+        member.c.role,
+    ).join(member, member.c.team_id == team.c.id)
+    return union_all(
+        units("unit").where(unit.c.id == bindparam("unit_id")),
+        units("area").join(area, area.c.hamlet_id == unit.c.id).where(area.c.user_id == bindparam("user_id")),
+        teams.where(member.c.user_id == bindparam("user_id")),
+    ).order_by("kind", "name")
+
+
+_ME = _me_statement()
+
+
 def me(session: Session, user: User) -> dict[str, object]:
+    """Who the user is: their unit, the hamlets of their area (by name) and their teams, in one read."""
     assert user.id is not None
-    unit = session.get(AdminUnit, user.unit_id) if user.unit_id else None
-    area = session.exec(
-        select(AdminUnit)
-        .join(VolunteerArea, col(VolunteerArea.hamlet_id) == AdminUnit.id)
-        .where(VolunteerArea.user_id == user.id)
-        .order_by(AdminUnit.name)
-    ).all()
-    teams = session.exec(
-        select(Team, TeamMember.role)
-        .join(TeamMember, col(TeamMember.team_id) == Team.id)
-        .where(TeamMember.user_id == user.id)
-    ).all()
+    found: dict[str, list[dict[str, object]]] = {"unit": [], "area": [], "team": []}
+    for kind, unit_id, name, level, code, path, team_unit_id, role in session.execute(
+        _ME, {"user_id": user.id, "unit_id": user.unit_id}
+    ).all():
+        if kind == "team":
+            found[kind].append({"id": unit_id, "name": name, "unit_id": team_unit_id, "role": role})
+        else:
+            found[kind].append({"id": unit_id, "name": name, "level": level, "code": code, "path": path})
     return {
         "user": user,
-        "unit": unit,
-        "area": list(area),
-        "teams": [{"id": t.id, "name": t.name, "unit_id": t.unit_id, "role": role} for t, role in teams],
+        "unit": found["unit"][0] if found["unit"] else None,
+        "area": found["area"],
+        "teams": found["team"],
     }

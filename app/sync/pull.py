@@ -2,62 +2,63 @@
 
 Every household, person, household status and visit row carries its hamlet's version at its last
 change, taken under the `area_version` row lock, so versions of one hamlet commit in order. The
-cursor is the position reached in each hamlet, (version, type rank, id), and a page never reads past
-the versions committed when the pull began: a transaction that commits late is never skipped.
+cursor is the position reached in each hamlet, (version, type rank, key) (`app/sync/cursor.py`), and
+a page never reads past the versions committed when the pull began: a transaction that commits late
+is never skipped.
+
+A page costs the same few statements however many rows it holds: the area with its versions, the
+catalogue (three reads), then per hamlet one look-ahead over the keys of all its tables, which finds
+where the page ends, and one keyset read per table with rows in the page, bounded on both sides, so
+no row is read twice or thrown away. Rows come back as plain tuples, never ORM objects.
 """
 
-import base64
 import hashlib
-import hmac
 import uuid
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Collection
+from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Table, and_, or_
+from sqlalchemy import ColumnElement, Integer, Table, Uuid, and_, bindparam, literal_column, or_, tuple_, union_all
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.auth.scope import FIELD_ROLES, Scope
-from app.config import get_settings
-from app.errors import AppError, Forbidden
+from app.errors import Forbidden
 from app.models import (
     ALL_TIME,
-    AdminUnit,
-    AreaVersion,
-    Campaign,
-    CampaignUnit,
     Household,
     HouseholdDeparture,
     HouseholdStatus,
-    Milestone,
     Person,
     PersonMilestone,
     PersonSkill,
-    Skill,
-    SkillLabel,
     User,
     Visit,
 )
-from app.models.units import unit_chain
+from app.models.base import table_of
 from app.models.visits import PROFICIENT
-from app.privacy import notice
 from app.privacy.service import WITHDRAWN_LABEL
-from app.skills import service as skills_service
+from app.sync import catalogue
+from app.sync.cursor import (
+    DEPARTURE,
+    DONE,
+    HOUSEHOLD,
+    PERSON,
+    START,
+    STATUS,
+    VISIT,
+    InvalidCursor,
+    Position,
+    decode_cursor,
+    encode_cursor,
+    key_text,
+    key_value,
+)
 
-# Within one version of a hamlet, rows go in this order. A departure comes before the household's
-# own rows, so a household that left and came back in one transaction ends up present.
-DEPARTURE, HOUSEHOLD, PERSON, STATUS, VISIT = range(5)
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "InvalidCursor", "NamedPullForField", "pull"]
+
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
-
-
-class InvalidCursor(AppError):
-    status_code = 400
-    code = "invalid_cursor"
-    message_vi = "Mốc đồng bộ không hợp lệ. Tải lại dữ liệu địa bàn từ đầu."
-    message_en = "Invalid sync cursor. Download the area again from the start."
 
 
 class NamedPullForField(Forbidden):
@@ -75,104 +76,6 @@ class NamedPullForField(Forbidden):
     )
 
 
-DONE = 9  # position rank: everything up to the version has been sent
-_CURSOR_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Position:
-    """Everything of the hamlet sorting at or before (version, rank, key) has been sent."""
-
-    version: int = 0
-    rank: int = 0
-    key: str = ""
-
-    def encode(self) -> list[Any]:
-        return [self.version] if self.rank == DONE else [self.version, self.rank, self.key]
-
-
-START = Position()
-
-
-@dataclass
-class _Row:
-    version: int
-    rank: int
-    sort_key: Any
-    key: str
-    changes: list[dict[str, Any]]
-
-
-def _sign(body: bytes) -> bytes:
-    secret = get_settings().secret_key.encode()
-    return hmac.new(secret, b"tungnha-sync-cursor:" + body, hashlib.sha256).digest()[:16]
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def encode_cursor(*, user_id: int, marker: str, positions: dict[int, Position]) -> str:
-    payload = {
-        "v": _CURSOR_VERSION,
-        "u": user_id,
-        "c": marker,
-        "h": {str(h): p.encode() for h, p in sorted(positions.items()) if p != START},
-    }
-    body = orjson.dumps(payload)
-    return f"{_b64(body)}.{_b64(_sign(body))}"
-
-
-@dataclass
-class Cursor:
-    user_id: int
-    marker: str
-    positions: dict[int, Position]
-
-
-def decode_cursor(token: str) -> Cursor:
-    """A cursor this server signed, or 400: never a 500 for a forged or truncated one."""
-    try:
-        body_text, sig_text = token.split(".")
-        body = _unb64(body_text)
-        if not hmac.compare_digest(_unb64(sig_text), _sign(body)):
-            raise ValueError("bad signature")
-        payload = orjson.loads(body)
-        if payload["v"] != _CURSOR_VERSION:
-            raise ValueError("cursor version")
-        user_id, marker, raw = payload["u"], payload["c"], payload["h"]
-        if not isinstance(user_id, int) or not isinstance(marker, str) or not isinstance(raw, dict):
-            raise ValueError("shape")
-        positions = {int(h): _position(p) for h, p in raw.items()}
-    except (ValueError, KeyError, TypeError, AttributeError, orjson.JSONDecodeError) as exc:
-        raise InvalidCursor() from exc
-    return Cursor(user_id=user_id, marker=marker, positions=positions)
-
-
-def _position(raw: Any) -> Position:
-    if not isinstance(raw, list) or not all(isinstance(x, int) and x >= 0 for x in raw[:2]):
-        raise ValueError("position")
-    if len(raw) == 1:
-        return Position(raw[0], DONE, "")
-    version, rank, key = raw
-    if rank > VISIT or not isinstance(key, str):
-        raise ValueError("position")
-    if key:
-        _key_value(rank, key)  # must parse
-    return Position(version, rank, key)
-
-
-def _key_value(rank: int, key: str) -> Any:
-    if rank == STATUS:
-        household_id, _, campaign_id = key.partition(":")
-        return uuid.UUID(household_id), int(campaign_id)
-    return uuid.UUID(key)
-
-
 def pull(
     session: Session, *, actor: User, scope: Scope, cursor: str | None, limit: int = DEFAULT_LIMIT
 ) -> dict[str, Any]:
@@ -181,16 +84,11 @@ def pull(
         raise NamedPullForField(details={"role": actor.role})
     limit = max(1, min(limit, MAX_LIMIT))
     state = decode_cursor(cursor) if cursor else None
-    area = _area(session, scope)
-    catalogue = _catalogue(session, area)
-    marker = hashlib.sha256(orjson.dumps(catalogue)).hexdigest()[:16]
-    # The high-water mark: the versions committed now. Reading no further keeps every page a
-    # consistent cut even at READ COMMITTED, where each statement sees newer commits.
-    tops = dict(
-        session.exec(
-            select(AreaVersion.hamlet_id, AreaVersion.version).where(col(AreaVersion.hamlet_id).in_(sorted(area)))
-        ).all()
-    )
+    # The high-water mark comes with the area: the versions committed now. Reading no further keeps
+    # every page a consistent cut even at READ COMMITTED, where each statement sees newer commits.
+    area, tops = catalogue.area_of(session, scope)
+    sent = catalogue.catalogue(session, area)
+    marker = hashlib.sha256(orjson.dumps(sent)).hexdigest()[:16]
     positions: dict[int, Position] = {}
     sent_marker = ""
     reset = False
@@ -208,8 +106,8 @@ def pull(
     changes: list[dict[str, Any]] = []
     if sent_marker != marker:
         # Small and rarely changed: sent whole whenever any of it changes, and not counted in limit.
-        changes.extend(c for c in catalogue if sent_marker or c["op"] == "put")
-    campaign_ids = [int(c["id"]) for c in catalogue if c["type"] == "campaign"]
+        changes.extend(c for c in sent if sent_marker or c["op"] == "put")
+    campaign_ids = [int(c["id"]) for c in sent if c["type"] == "campaign"]
     budget = limit
     has_more = False
     for hamlet_id in sorted(area):
@@ -220,17 +118,16 @@ def pull(
         if budget == 0:
             has_more = True
             break
-        rows, done = _hamlet_page(session, hamlet_id, pos, top, budget, campaign_ids, area)
+        page = _HamletPage(session, hamlet_id, pos, top, campaign_ids, area)
+        end, rows = page.read(budget)
         # Tombstones even on a hamlet's first page: the phone may hold its rows from another hamlet
         # (a household moved in from one it already had).
-        for row in rows:
-            changes.extend(row.changes)
-        budget -= len(rows)
-        if done:
+        changes.extend(page.changes)
+        budget -= rows
+        if end is None:
             positions[hamlet_id] = Position(top, DONE, "")
         else:
-            last = rows[-1]
-            positions[hamlet_id] = Position(last.version, last.rank, last.key)
+            positions[hamlet_id] = end
             has_more = True
             break
     return {
@@ -241,394 +138,359 @@ def pull(
     }
 
 
-def _area(session: Session, scope: Scope) -> dict[int, AdminUnit]:
-    """The hamlets a phone of this user downloads."""
-    stmt = select(AdminUnit).where(AdminUnit.level == "hamlet")
-    if scope.is_admin:
-        pass
-    elif scope.unit_path is not None:
-        stmt = stmt.where(col(AdminUnit.path).startswith(scope.unit_path))
-    else:
-        stmt = stmt.where(col(AdminUnit.id).in_(sorted(scope.hamlet_ids)))
-    return {u.id: u for u in session.exec(stmt).all() if u.id is not None}
+# --- one hamlet's page ------------------------------------------------------------------------------
+#
+# A row's place in its hamlet is (version, rank, k1, k2): k1 its id (a status: its household), k2 a
+# status's campaign and 0 elsewhere. A page is the window of places after the cursor's position and up
+# to the page's end, one row-value comparison on each side, so every statement below is built once
+# and only its parameters change.
+
+NIL = uuid.UUID(int=0)
+_ZERO = literal_column("0", Integer)
 
 
-def _catalogue(session: Session, area: dict[int, AdminUnit]) -> list[dict[str, Any]]:
-    """Units of the area, the skills (with the province's own labels), milestones and campaigns."""
-    changes: list[dict[str, Any]] = []
-    for unit in sorted(area.values(), key=lambda u: u.id or 0):
-        data: dict[str, Any] = {
-            "id": unit.id,
-            "name": unit.name,
-            "level": unit.level,
-            "code": unit.code,
-            "parent_id": unit.parent_id,
+def _place(table: Table, rank: int, k1: Any, k2: Any = _ZERO) -> Any:
+    return tuple_(table.c.version, literal_column(str(rank), Integer), k1, k2)
+
+
+def _window(table: Table, rank: int, k1: Any, k2: Any = _ZERO) -> ColumnElement[bool]:
+    """The table's rows of the hamlet after the position and up to the end (both given as parameters)."""
+    place = _place(table, rank, k1, k2)
+    after = tuple_(bindparam("pv"), bindparam("pr"), bindparam("pk1", type_=Uuid()), bindparam("pk2"))
+    upto = tuple_(bindparam("ev"), bindparam("er"), bindparam("ek1", type_=Uuid()), bindparam("ek2"))
+    return and_(
+        table.c.hamlet_id == bindparam("hamlet_id"),
+        table.c.version.between(bindparam("pv"), bindparam("ev")),  # the (hamlet, version) index's range
+        place > after,
+        place <= upto,
+    )
+
+
+def _bound(pos: Position) -> tuple[int, int, uuid.UUID, int]:
+    """A position as a place: a named row's own, else before every row of its (version, rank)."""
+    if not pos.key:
+        return pos.version, pos.rank, NIL, -1
+    value = key_value(pos.rank, pos.key)
+    return (pos.version, pos.rank, *value) if pos.rank == STATUS else (pos.version, pos.rank, value, 0)
+
+
+def _look_ahead_statement() -> Any:
+    def first(table: Table, rank: int, k1: Any, k2: Any = _ZERO) -> Any:
+        # Each table's own first n by its (hamlet, version) index, then the first n of them all.
+        keys = (
+            sa_select(
+                table.c.version.label("version"),
+                literal_column(str(rank), Integer).label("rank"),
+                k1.label("k1"),
+                k2.label("k2"),
+            )
+            .where(_window(table, rank, k1, k2))
+            .order_by(table.c.version, k1, *([] if k2 is _ZERO else [k2]))
+            .limit(bindparam("n"))
+            .subquery()
+        )
+        return sa_select(keys)
+
+    d, h, p, s, v = (table_of(m) for m in (HouseholdDeparture, Household, Person, HouseholdStatus, Visit))
+    merged = union_all(
+        first(d, DEPARTURE, d.c.household_id),
+        first(h, HOUSEHOLD, h.c.id),
+        first(p, PERSON, p.c.id),
+        first(s, STATUS, s.c.household_id, s.c.campaign_id),
+        first(v, VISIT, v.c.id),
+    ).subquery()
+    c = merged.c
+    return sa_select(merged).order_by(c.version, c.rank, c.k1, c.k2).limit(bindparam("n"))
+
+
+def _reads() -> dict[str, Any]:
+    d, h, p, s, v = (table_of(m) for m in (HouseholdDeparture, Household, Person, HouseholdStatus, Visit))
+    ps, pm = table_of(PersonSkill), table_of(PersonMilestone)
+    gone = or_(h.c.deleted_at.is_not(None), h.c.erased_at.is_not(None))
+    people = _window(p, PERSON, p.c.id)
+    return {
+        "departures": sa_select(d.c.version, d.c.household_id, h.c.hamlet_id)
+        .join(h, h.c.id == d.c.household_id)
+        .where(_window(d, DEPARTURE, d.c.household_id))
+        .order_by(d.c.version, d.c.household_id),
+        "households": sa_select(
+            h.c.version,
+            h.c.id,
+            h.c.hamlet_id,
+            h.c.address,
+            h.c.head_name,
+            h.c.phone,
+            h.c.member_count,
+            h.c.latitude,
+            h.c.longitude,
+            h.c.created_at,
+            h.c.updated_at,
+            gone,
+            h.c.consent,
+            h.c.consent_notice_version,
+            h.c.consent_on,
+        )
+        .where(_window(h, HOUSEHOLD, h.c.id))
+        .order_by(h.c.version, h.c.id),
+        "people": sa_select(
+            p.c.version,
+            p.c.id,
+            p.c.household_id,
+            p.c.full_name,
+            p.c.birth_year,
+            p.c.sex,
+            or_(p.c.deleted_at.is_not(None), gone),
+            h.c.consent,
+        )
+        .join(h, h.c.id == p.c.household_id)
+        .where(people)
+        .order_by(p.c.version, p.c.id),
+        # The page's people's all-time levels and milestones in one read over the same window (a
+        # milestone row has no level).
+        "levels": union_all(
+            sa_select(ps.c.person_id, ps.c.skill_id, ps.c.level)
+            .join(p, p.c.id == ps.c.person_id)
+            .where(people, ps.c.campaign_id == ALL_TIME),
+            sa_select(pm.c.person_id, pm.c.milestone_id, literal_column("-1", Integer))
+            .join(p, p.c.id == pm.c.person_id)
+            .where(people, pm.c.campaign_id == ALL_TIME),
+        ),
+        "statuses": sa_select(
+            s.c.version,
+            s.c.household_id,
+            s.c.campaign_id,
+            s.c.visits,
+            s.c.last_outcome,
+            s.c.last_visit_at,
+            s.c.visited_on.is_not(None),
+            s.c.proficient_people,
+            s.c.covered_1_on.is_not(None),
+            s.c.covered_2_on.is_not(None),
+            gone,
+        )
+        .join(h, h.c.id == s.c.household_id)
+        .where(_window(s, STATUS, s.c.household_id, s.c.campaign_id))
+        .order_by(s.c.version, s.c.household_id, s.c.campaign_id),
+        "visits": sa_select(
+            v.c.version,
+            v.c.id,
+            v.c.household_id,
+            v.c.campaign_id,
+            v.c.volunteer_id,
+            v.c.visited_at,
+            v.c.received_at,
+            v.c.outcome,
+            v.c.consent_given,
+            v.c.notes,
+            gone,
+        )
+        .join(h, h.c.id == v.c.household_id)
+        .where(_window(v, VISIT, v.c.id))
+        .order_by(v.c.version, v.c.id),
+    }
+
+
+_LOOK_AHEAD = _look_ahead_statement()
+_READ = _reads()
+
+
+class _HamletPage:
+    """The hamlet's rows after `pos`, never past `top`, in (version, rank, key) order."""
+
+    def __init__(
+        self, session: Session, hamlet_id: int, pos: Position, top: int, campaign_ids: list[int], area: Collection[int]
+    ) -> None:
+        self.session, self.hamlet_id, self.pos, self.top = session, hamlet_id, pos, top
+        self.campaign_ids, self.area = campaign_ids, area
+        # The tables are read in rank order, each in (version, key) order, so a stable sort of the
+        # changes by version alone puts them in (version, rank, key) order.
+        self._versions: list[int] = []
+        self._changes: list[dict[str, Any]] = []
+        self._params: dict[str, Any] = {}
+
+    @property
+    def changes(self) -> list[dict[str, Any]]:
+        order = sorted(range(len(self._changes)), key=self._versions.__getitem__)
+        return [self._changes[i] for i in order]
+
+    def read(self, budget: int) -> tuple[Position | None, int]:
+        """Read up to `budget` rows: (the position reached, or None when nothing up to `top` is left;
+        the rows counted)."""
+        pv, pr, pk1, pk2 = _bound(self.pos)
+        self._params = {"hamlet_id": self.hamlet_id, "pv": pv, "pr": pr, "pk1": pk1, "pk2": pk2}
+        self._params.update(ev=self.top, er=DONE, ek1=NIL, ek2=-1)
+        keys = self.session.execute(_LOOK_AHEAD, {**self._params, "n": budget + 1}).all()
+        end = None
+        if len(keys) > budget:
+            keys = keys[:budget]
+            version, rank, k1, k2 = keys[-1]
+            end = Position(version, rank, key_text(rank, k1, k2))
+            self._params.update(ev=version, er=rank, ek1=k1, ek2=k2)
+        reads = {
+            DEPARTURE: self._departures,
+            HOUSEHOLD: self._households,
+            PERSON: self._people,
+            STATUS: self._statuses,
+            VISIT: self._visits,
         }
-        changes.append({"type": "unit", "op": "put", "id": str(unit.id), "data": data})
-    chains = {u.id: unit_chain(u.path) for u in area.values()}
-    provinces = sorted({chain[0] for chain in chains.values() if chain})
-    labels: dict[str, tuple[str, str]] = {}
-    if provinces:
-        for label in session.exec(select(SkillLabel).where(SkillLabel.province_unit_id == provinces[0])).all():
-            labels[label.skill_id] = (label.label_vi, label.label_en)
-    own_lessons = skills_service.lessons_of(session, provinces[0] if provinces else None)
-    for skill in session.exec(select(Skill).order_by(col(Skill.position))).all():
-        vi, en = labels.get(skill.id, (skill.label_vi, skill.label_en))
-        data = {
-            "id": skill.id,
-            "position": skill.position,
-            "label_vi": vi,
-            "label_en": en,
-            # The lesson cards travel with the catalogue, so the phone opens them with no signal.
-            "lessons": own_lessons.get(skill.id, skill.lessons or []),
-        }
-        changes.append({"type": "skill", "op": "put", "id": skill.id, "data": data})
-    milestones = session.exec(
-        select(Milestone)
-        .where(col(Milestone.province_unit_id).is_(None) | col(Milestone.province_unit_id).in_(provinces))
-        .order_by(col(Milestone.position), col(Milestone.id))
-    ).all()
-    for ms in milestones:
-        if not ms.is_active:
-            changes.append({"type": "milestone", "op": "delete", "id": ms.id})
-            continue
-        data = {"id": ms.id, "position": ms.position, "label_vi": ms.label_vi, "label_en": ms.label_en}
-        changes.append({"type": "milestone", "op": "put", "id": ms.id, "data": data})
-    above = {unit_id for chain in chains.values() for unit_id in chain}
-    if above:
-        campaigns = session.exec(
-            select(Campaign).where(col(Campaign.unit_id).in_(sorted(above))).order_by(col(Campaign.id))
-        ).all()
-        listed: dict[int, set[int]] = {}
-        for cu in session.exec(
-            select(CampaignUnit).where(col(CampaignUnit.campaign_id).in_([c.id for c in campaigns]))
+        for rank in sorted({rank for _, rank, _, _ in keys}):
+            reads[rank]()
+        return end, len(keys)
+
+    def _rows(self, name: str) -> Any:
+        return self.session.execute(_READ[name], self._params).all()
+
+    def _put(self, version: int, kind: str, key: str, data: dict[str, Any]) -> None:
+        self._versions.append(version)
+        self._changes.append({"type": kind, "op": "put", "id": key, "data": data})
+
+    def _delete(self, version: int, kind: str, key: str) -> None:
+        self._versions.append(version)
+        self._changes.append({"type": kind, "op": "delete", "id": key})
+
+    def _departures(self) -> None:
+        # Moved to another hamlet of the same area: that hamlet's rows carry it, and a tombstone here
+        # could reach the phone after them (hamlets are read one after the other) and delete it.
+        gone = {hid: version for version, hid, now_in in self._rows("departures") if now_in not in self.area}
+        if not gone:
+            return
+        # The household took its people, statuses and visits out of the area: drop them all.
+        p, s, v = table_of(Person), table_of(HouseholdStatus), table_of(Visit)
+        ids = sorted(gone)
+        children: dict[uuid.UUID, list[tuple[str, str]]] = {h: [("household", str(h))] for h in gone}
+        for person_id, household_id in self.session.execute(
+            sa_select(p.c.id, p.c.household_id).where(p.c.household_id.in_(ids))
         ).all():
-            listed.setdefault(cu.campaign_id, set()).add(cu.unit_id)
-        for c in campaigns:
-            if c.id in listed and not listed[c.id] & above:
+            children[household_id].append(("person", str(person_id)))
+        for household_id, campaign_id in self.session.execute(
+            sa_select(s.c.household_id, s.c.campaign_id).where(s.c.household_id.in_(ids))
+        ).all():
+            children[household_id].append(("household_status", f"{household_id}:{campaign_id}"))
+        for visit_id, household_id in self.session.execute(
+            sa_select(v.c.id, v.c.household_id).where(v.c.household_id.in_(ids))
+        ).all():
+            children[household_id].append(("visit", str(visit_id)))
+        for household_id, version in gone.items():
+            for kind, key in children[household_id]:
+                self._delete(version, kind, key)
+
+    def _households(self) -> None:
+        scopes = [ALL_TIME, *self.campaign_ids]
+        for (
+            version,
+            hid,
+            hamlet_id,
+            address,
+            head,
+            phone,
+            members,
+            lat,
+            lon,
+            created,
+            updated,
+            gone,
+            consent,
+            notice_version,
+            consent_on,
+        ) in self._rows("households"):
+            key = str(hid)
+            if gone:
+                # Deleting a household drops its statuses for every campaign (their rows are gone); an
+                # erased one is dropped whole, so no phone keeps a copy of what was erased.
+                self._delete(version, "household", key)
+                for campaign_id in scopes:
+                    self._delete(version, "household_status", f"{key}:{campaign_id}")
+                continue
+            if consent == "withdrawn":
+                # Withdrawn consent: the household stays on the walk list, without its name or address.
+                head, address, phone, lat, lon = WITHDRAWN_LABEL, "", None, None, None
+            data = {
+                "id": hid,
+                "hamlet_id": hamlet_id,
+                "address": address,
+                "head_name": head,
+                "phone": phone,
+                "member_count": members,
+                "latitude": lat,
+                "longitude": lon,
+                "created_at": created,
+                "updated_at": updated,
+                "deleted": False,
+                "consent": {"state": consent, "notice_version": notice_version, "on": consent_on},
+            }
+            self._put(version, "household", key, data)
+
+    def _people(self) -> None:
+        people: dict[Any, dict[str, Any]] = {}
+        for version, person_id, household_id, name, birth_year, sex, gone, consent in self._rows("people"):
+            key = str(person_id)
+            if gone:
+                self._delete(version, "person", key)
                 continue
             data = {
-                "id": c.id,
-                "name": c.name,
-                "unit_id": c.unit_id,
-                "starts_on": c.starts_on,
-                "ends_on": c.ends_on,
-                "covered_threshold": c.covered_threshold,
+                "id": person_id,
+                "household_id": household_id,
+                "full_name": None if consent == "withdrawn" else name,
+                "birth_year": birth_year,
+                "sex": sex,
+                "skills": {},
+                "milestones": [],
             }
-            changes.append({"type": "campaign", "op": "put", "id": str(c.id), "data": data})
-    # The notice read out at the door travels with the catalogue: the phone shows it with no signal.
-    current = notice.current()
-    data = {"version": current.version, "text_vi": current.text_vi, "text_en": current.text_en}
-    changes.append({"type": "notice", "op": "put", "id": "current", "data": data})
-    return changes
+            people[person_id] = data
+            self._put(version, "person", key, data)
+        if not people:
+            return
+        reached = set()
+        for person_id, item, level in self._rows("levels"):
+            person = people.get(person_id)
+            if person is None:
+                continue
+            if level < 0:
+                person["milestones"].append(item)
+                reached.add(person_id)
+            else:
+                person["skills"][item] = "proficient" if level >= PROFICIENT else "taught"
+        for person_id in reached:
+            people[person_id]["milestones"].sort()
 
+    def _statuses(self) -> None:
+        for version, hid, cid, visits, outcome, last_at, visited, proficient, cov1, cov2, gone in self._rows(
+            "statuses"
+        ):
+            key = f"{hid}:{cid}"
+            if gone:
+                self._delete(version, "household_status", key)
+                continue
+            data = {
+                "household_id": hid,
+                "campaign_id": cid,
+                "visits": visits,
+                "last_outcome": outcome,
+                "last_visit_at": last_at,
+                "visited": visited,
+                "proficient_people": proficient,
+                "covered_1": cov1,
+                "covered_2": cov2,
+            }
+            self._put(version, "household_status", key, data)
 
-def _after(pos: Position, rank: int, version: Any, key_after: ColumnElement[bool] | None, top: int) -> Any:
-    """Rows of this type sorting after the position, up to the high-water version."""
-    if rank > pos.rank or (rank == pos.rank and not pos.key):
-        since = version >= pos.version
-    elif rank < pos.rank:
-        since = version > pos.version
-    else:
-        assert key_after is not None
-        since = or_(version > pos.version, and_(version == pos.version, key_after))
-    return and_(since, version <= top)
-
-
-def _key_after(pos: Position, rank: int, *columns: Any) -> ColumnElement[bool] | None:
-    if rank != pos.rank or not pos.key:
-        return None
-    value = _key_value(rank, pos.key)
-    if rank == STATUS:
-        household_id, campaign_id = value
-        return or_(
-            columns[0] > household_id,
-            and_(columns[0] == household_id, columns[1] > campaign_id),
-        )
-    return columns[0] > value  # type: ignore[no-any-return]
-
-
-def _hamlet_page(
-    session: Session,
-    hamlet_id: int,
-    pos: Position,
-    top: int,
-    budget: int,
-    campaign_ids: list[int],
-    area: Collection[int],
-) -> tuple[list[_Row], bool]:
-    """Up to `budget` rows of the hamlet after `pos`; done when nothing up to `top` is left."""
-    fetched: list[list[_Row]] = [
-        _departures(session, hamlet_id, pos, top, budget, area),
-        _households(session, hamlet_id, pos, top, budget, campaign_ids),
-        _people(session, hamlet_id, pos, top, budget),
-        _statuses(session, hamlet_id, pos, top, budget),
-        _visits(session, hamlet_id, pos, top, budget),
-    ]
-    rows = sorted((r for batch in fetched for r in batch), key=lambda r: (r.version, r.rank, r.sort_key))
-    done = len(rows) <= budget and all(len(batch) < budget for batch in fetched)
-    rows = rows[:budget]
-    _fill_levels(session, rows)
-    return rows, done
-
-
-def _departures(
-    session: Session, hamlet_id: int, pos: Position, top: int, budget: int, area: Collection[int]
-) -> list[_Row]:
-    v, hid = col(HouseholdDeparture.version), col(HouseholdDeparture.household_id)
-    stmt = (
-        select(HouseholdDeparture.version, HouseholdDeparture.household_id, Household.hamlet_id)
-        .join(Household, col(Household.id) == HouseholdDeparture.household_id)
-        .where(
-            HouseholdDeparture.hamlet_id == hamlet_id,
-            _after(pos, DEPARTURE, v, _key_after(pos, DEPARTURE, hid), top),
-        )
-        .order_by(v, hid)
-        .limit(budget)
-    )
-    found = session.exec(stmt).all()
-    # Moved to another hamlet of the same area: that hamlet's rows carry it, and a tombstone here
-    # could reach the phone after them (hamlets are read one after the other) and delete it.
-    gone = [household_id for _, household_id, now_in in found if now_in not in area]
-    # The household took its people, statuses and visits out of the area: drop them all.
-    children: dict[uuid.UUID, list[dict[str, Any]]] = {i: [_delete("household", str(i))] for i in gone}
-    if gone:
-        for person_id, household_id in session.exec(
-            select(Person.id, Person.household_id).where(col(Person.household_id).in_(gone))
-        ).all():
-            children[household_id].append(_delete("person", str(person_id)))
-        for household_id, campaign_id in session.exec(
-            select(HouseholdStatus.household_id, HouseholdStatus.campaign_id).where(
-                col(HouseholdStatus.household_id).in_(gone)
-            )
-        ).all():
-            children[household_id].append(_delete("household_status", f"{household_id}:{campaign_id}"))
-        for visit_id, household_id in session.exec(
-            select(Visit.id, Visit.household_id).where(col(Visit.household_id).in_(gone))
-        ).all():
-            children[household_id].append(_delete("visit", str(visit_id)))
-    return [
-        _Row(version, DEPARTURE, household_id, str(household_id), children.get(household_id, []))
-        for version, household_id, _ in found
-    ]
-
-
-def _households(
-    session: Session, hamlet_id: int, pos: Position, top: int, budget: int, campaign_ids: list[int]
-) -> list[_Row]:
-    h = _columns(Household)
-    v, hid = h.version, h.id
-    stmt = (
-        sa_select(
-            h.version,
-            h.id,
-            h.hamlet_id,
-            h.address,
-            h.head_name,
-            h.phone,
-            h.member_count,
-            h.latitude,
-            h.longitude,
-            h.created_at,
-            h.updated_at,
-            h.deleted_at,
-            h.erased_at,
-            h.consent,
-            h.consent_notice_version,
-            h.consent_on,
-        )
-        .where(h.hamlet_id == hamlet_id, _after(pos, HOUSEHOLD, v, _key_after(pos, HOUSEHOLD, hid), top))
-        .order_by(v, hid)
-        .limit(budget)
-    )
-    out = []
-    for r in session.execute(stmt).all():
-        key = str(r.id)
-        if r.deleted_at is not None or r.erased_at is not None:
-            # Deleting a household drops its statuses for every campaign (their rows are gone); an erased
-            # one is dropped whole, so no phone keeps a copy of what was erased.
-            statuses = [_delete("household_status", f"{key}:{c}") for c in [ALL_TIME, *campaign_ids]]
-            out.append(_Row(r.version, HOUSEHOLD, r.id, key, [_delete("household", key), *statuses]))
-            continue
-        data = {
-            "id": r.id,
-            "hamlet_id": r.hamlet_id,
-            "address": r.address,
-            "head_name": r.head_name,
-            "phone": r.phone,
-            "member_count": r.member_count,
-            "latitude": r.latitude,
-            "longitude": r.longitude,
-            "created_at": r.created_at,
-            "updated_at": r.updated_at,
-            "deleted": False,
-            "consent": {"state": r.consent, "notice_version": r.consent_notice_version, "on": r.consent_on},
-        }
-        if r.consent == "withdrawn":
-            # Withdrawn consent: the household stays on the walk list, without its name or address.
-            data.update(head_name=WITHDRAWN_LABEL, address="", phone=None, latitude=None, longitude=None)
-        out.append(_Row(r.version, HOUSEHOLD, r.id, key, [{"type": "household", "op": "put", "id": key, "data": data}]))
-    return out
-
-
-def _people(session: Session, hamlet_id: int, pos: Position, top: int, budget: int) -> list[_Row]:
-    p = _columns(Person)
-    v, pid = p.version, p.id
-    stmt = (
-        sa_select(
-            p.version,
-            p.id,
-            p.household_id,
-            p.full_name,
-            p.birth_year,
-            p.sex,
-            p.deleted_at,
-            _columns(Household).deleted_at.label("household_deleted_at"),
-            _columns(Household).erased_at,
-            _columns(Household).consent,
-        )
-        .join(Household, col(Household.id) == p.household_id)
-        .where(p.hamlet_id == hamlet_id, _after(pos, PERSON, v, _key_after(pos, PERSON, pid), top))
-        .order_by(v, pid)
-        .limit(budget)
-    )
-    out = []
-    for r in session.execute(stmt).all():
-        version, person_id, household_id, name = r.version, r.id, r.household_id, r.full_name
-        key = str(person_id)
-        if r.deleted_at is not None or r.household_deleted_at is not None or r.erased_at is not None:
-            out.append(_Row(version, PERSON, person_id, key, [_delete("person", key)]))
-            continue
-        data = {
-            "id": person_id,
-            "household_id": household_id,
-            "full_name": None if r.consent == "withdrawn" else name,
-            "birth_year": r.birth_year,
-            "sex": r.sex,
-            "skills": {},
-            "milestones": [],
-        }
-        out.append(_Row(version, PERSON, person_id, key, [{"type": "person", "op": "put", "id": key, "data": data}]))
-    return out
-
-
-def _fill_levels(session: Session, rows: Iterable[_Row]) -> None:
-    """All-time levels and milestones of the people in the page, in two queries."""
-    people = {c["data"]["id"]: c["data"] for r in rows if r.rank == PERSON for c in r.changes if c["op"] == "put"}
-    if not people:
-        return
-    ids = list(people)
-    for person_id, skill_id, level in session.exec(
-        select(PersonSkill.person_id, PersonSkill.skill_id, PersonSkill.level).where(
-            col(PersonSkill.person_id).in_(ids), PersonSkill.campaign_id == ALL_TIME
-        )
-    ).all():
-        people[person_id]["skills"][skill_id] = "proficient" if level >= PROFICIENT else "taught"
-    for person_id, milestone_id in session.exec(
-        select(PersonMilestone.person_id, PersonMilestone.milestone_id).where(
-            col(PersonMilestone.person_id).in_(ids), PersonMilestone.campaign_id == ALL_TIME
-        )
-    ).all():
-        people[person_id]["milestones"].append(milestone_id)
-    for data in people.values():
-        data["milestones"].sort()
-
-
-def _statuses(session: Session, hamlet_id: int, pos: Position, top: int, budget: int) -> list[_Row]:
-    s = _columns(HouseholdStatus)
-    v, hid, cid = s.version, s.household_id, s.campaign_id
-    stmt = (
-        sa_select(
-            s.version,
-            s.household_id,
-            s.campaign_id,
-            s.visits,
-            s.last_outcome,
-            s.last_visit_at,
-            s.visited_on,
-            s.proficient_people,
-            s.covered_1_on,
-            s.covered_2_on,
-            _columns(Household).deleted_at,
-            _columns(Household).erased_at,
-        )
-        .join(Household, col(Household.id) == s.household_id)
-        .where(s.hamlet_id == hamlet_id, _after(pos, STATUS, v, _key_after(pos, STATUS, hid, cid), top))
-        .order_by(v, hid, cid)
-        .limit(budget)
-    )
-    out = []
-    for r in session.execute(stmt).all():
-        key = f"{r.household_id}:{r.campaign_id}"
-        sort_key = (r.household_id, r.campaign_id)
-        if r.deleted_at is not None or r.erased_at is not None:
-            out.append(_Row(r.version, STATUS, sort_key, key, [_delete("household_status", key)]))
-            continue
-        data = {
-            "household_id": r.household_id,
-            "campaign_id": r.campaign_id,
-            "visits": r.visits,
-            "last_outcome": r.last_outcome,
-            "last_visit_at": r.last_visit_at,
-            "visited": r.visited_on is not None,
-            "proficient_people": r.proficient_people,
-            "covered_1": r.covered_1_on is not None,
-            "covered_2": r.covered_2_on is not None,
-        }
-        out.append(
-            _Row(r.version, STATUS, sort_key, key, [{"type": "household_status", "op": "put", "id": key, "data": data}])
-        )
-    return out
-
-
-def _visits(session: Session, hamlet_id: int, pos: Position, top: int, budget: int) -> list[_Row]:
-    t = _columns(Visit)
-    v, vid = t.version, t.id
-    stmt = (
-        sa_select(
-            t.version,
-            t.id,
-            t.household_id,
-            t.campaign_id,
-            t.volunteer_id,
-            t.visited_at,
-            t.received_at,
-            t.outcome,
-            t.consent_given,
-            t.notes,
-            _columns(Household).deleted_at,
-            _columns(Household).erased_at,
-        )
-        .join(Household, col(Household.id) == t.household_id)
-        .where(t.hamlet_id == hamlet_id, _after(pos, VISIT, v, _key_after(pos, VISIT, vid), top))
-        .order_by(v, vid)
-        .limit(budget)
-    )
-    out = []
-    for r in session.execute(stmt).all():
-        key = str(r.id)
-        if r.deleted_at is not None or r.erased_at is not None:
-            out.append(_Row(r.version, VISIT, r.id, key, [_delete("visit", key)]))
-            continue
-        data = {
-            "id": r.id,
-            "household_id": r.household_id,
-            "campaign_id": r.campaign_id,
-            "volunteer_id": r.volunteer_id,
-            "visited_at": r.visited_at,
-            "received_at": r.received_at,
-            "outcome": r.outcome,
-            "consent_given": r.consent_given,
-            "notes": r.notes,
-        }
-        out.append(_Row(r.version, VISIT, r.id, key, [{"type": "visit", "op": "put", "id": key, "data": data}]))
-    return out
-
-
-def _columns(model: type) -> Any:
-    """The Core columns of a table: plain column selects skip building ORM objects for big pages."""
-    return cast(Table, model.__table__).c  # type: ignore[attr-defined]
-
-
-def _delete(kind: str, key: str) -> dict[str, Any]:
-    return {"type": kind, "op": "delete", "id": key}
+    def _visits(self) -> None:
+        for version, vid, hid, cid, volunteer_id, visited_at, received_at, outcome, consent, notes, gone in self._rows(
+            "visits"
+        ):
+            key = str(vid)
+            if gone:
+                self._delete(version, "visit", key)
+                continue
+            data = {
+                "id": vid,
+                "household_id": hid,
+                "campaign_id": cid,
+                "volunteer_id": volunteer_id,
+                "visited_at": visited_at,
+                "received_at": received_at,
+                "outcome": outcome,
+                "consent_given": consent,
+                "notes": notes,
+            }
+            self._put(version, "visit", key, data)

@@ -2,8 +2,10 @@
 
 import base64
 import json
+from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from app.models import VolunteerArea
@@ -190,3 +192,32 @@ def test_a_volunteer_pulls_only_their_area(client: TestClient, session: Session)
     # Need to know: an official's phone downloads no named households at all (issue 15).
     refused = client.get(PULL, headers=official_headers)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "pull_for_field_roles_only"
+
+
+def test_a_page_costs_the_same_statements_however_many_rows_it_holds(
+    client: TestClient, session: Session, engine: Engine
+) -> None:
+    """No per-row query: ten times the households, people, statuses and visits in a page, and the same
+    statements (issue 11: a 500-household first pull in a few pages of a few reads each)."""
+    tree, _, campaign, headers = _area(client, session)
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    def first_page() -> tuple[int, int]:
+        seen.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            page = client.get(PULL, headers=headers).json()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert page["has_more"] is False
+        return len(page["changes"]), len(seen)
+
+    _seed(client, headers, tree.hamlet.id, 3, campaign.id)
+    few_changes, few_statements = first_page()
+    _seed(client, headers, tree.hamlet.id, 27, campaign.id)
+    many_changes, many_statements = first_page()
+    assert many_changes - few_changes >= 27 * 3  # at least a household, its person and a visit each
+    assert many_statements == few_statements, seen
