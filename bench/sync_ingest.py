@@ -504,6 +504,9 @@ def main() -> None:
         from sqlalchemy import text
 
         hamlets: dict[int, int] = dict(conn.execute(text("SELECT user_id, hamlet_id FROM volunteer_area")).all())  # type: ignore[arg-type]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # Statistics of the bulk-loaded tables, as autovacuum would soon gather them on a real server.
+        conn.execute(text("ANALYZE"))
     engine.dispose()
     for dev in [*area.devices, area.pull_device, area.history_device]:
         dev["hamlet_id"] = hamlets[dev["user_id"]]
