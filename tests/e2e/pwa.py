@@ -149,3 +149,26 @@ def add_household(page: Page, head_name: str, address: str) -> None:
 def sync_now(page: Page) -> None:
     page.get_by_test_id("nav-sync").click()
     page.get_by_test_id("sync-now").click()
+
+
+_HOUSEHOLD_ON_PHONE = """(id) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('tungnha');
+  open.onerror = reject;
+  open.onsuccess = () => {
+    const idb = open.result;
+    const tx = idb.transaction(['households', 'people'], 'readonly');
+    const h = tx.objectStore('households').get(id);
+    const people = tx.objectStore('people').getAll();
+    tx.oncomplete = () => {
+      idb.close();
+      resolve({ household: h.result ?? null, people: people.result.filter((p) => p.household_id === id) });
+    };
+    tx.onerror = reject;
+  };
+})"""
+
+
+def household_on_phone(page: Page, household_id: str) -> tuple[dict | None, list[dict]]:  # type: ignore[type-arg]
+    """The phone's own copy of a household (None when it has none) and of its people, from IndexedDB."""
+    found = page.evaluate(_HOUSEHOLD_ON_PHONE, household_id)
+    return found["household"], found["people"]

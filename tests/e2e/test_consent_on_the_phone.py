@@ -22,27 +22,17 @@ pytestmark = pytest.mark.browser
 HEAD = "Nguyễn Văn An"  # the seed's household with one person, of the same name
 WITHDRAWN = "Hộ đã rút đồng ý"
 
-ON_PHONE = """(id) => new Promise((resolve, reject) => {
-  const open = indexedDB.open('tungnha');
-  open.onerror = reject;
-  open.onsuccess = () => {
-    const idb = open.result;
-    const tx = idb.transaction(['households', 'people'], 'readonly');
-    const h = tx.objectStore('households').get(id);
-    const people = tx.objectStore('people').getAll();
-    tx.oncomplete = () => {
-      idb.close();
-      const mine = people.result.filter((p) => p.household_id === id);
-      resolve({
-        head_name: h.result.head_name,
-        address: h.result.address,
-        consent: h.result.consent ? h.result.consent.state : null,
-        names: mine.map((p) => p.full_name),
-      });
-    };
-    tx.onerror = reject;
-  };
-})"""
+
+def on_phone(page, household_id: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """What the phone holds of the household: its head, address, consent and its people's names."""
+    h, people = pwa.household_on_phone(page, household_id)
+    assert h is not None
+    return {
+        "head_name": h["head_name"],
+        "address": h["address"],
+        "consent": h["consent"]["state"] if h.get("consent") else None,
+        "names": [p["full_name"] for p in people],
+    }
 
 
 def _server_state(server, household_id: str) -> tuple[str, object, str | None, list[str]]:  # type: ignore[no-untyped-def]
@@ -84,7 +74,7 @@ def test_a_withdrawal_recorded_offline_hides_the_names_and_reaches_the_server(se
     expect(card.get_by_test_id("consent-state")).to_contain_text(WITHDRAWN)
     expect(page.locator("main")).not_to_contain_text(HEAD)
     pwa.expect_pending(page, 1)
-    assert page.evaluate(ON_PHONE, household_id) == {
+    assert on_phone(page, household_id) == {
         "head_name": WITHDRAWN,
         "address": "",
         "consent": "withdrawn",
@@ -103,7 +93,7 @@ def test_a_withdrawal_recorded_offline_hides_the_names_and_reaches_the_server(se
         [name] = s.exec(select(Person.full_name).where(Person.household_id == uuid.UUID(household_id))).all()
         assert name == HEAD  # kept for the household's own access request, shown nowhere
     # The pull that followed keeps it hidden, now as the server says.
-    assert page.evaluate(ON_PHONE, household_id)["names"] == [None]
+    assert on_phone(page, household_id)["names"] == [None]
     page.goto(server.url + "/#/")
     expect(page.get_by_test_id("household-list")).to_contain_text(WITHDRAWN)
     expect(page.get_by_test_id("household-list")).not_to_contain_text(HEAD)
@@ -139,9 +129,9 @@ def test_a_withdrawal_recorded_offline_hides_the_names_and_reaches_the_server(se
     assert _server_state(server, household_id) == ("given", today, CURRENT_VERSION, ["withdrawn", "given"])
     # The names come back with the pull that follows the push.
     deadline = time.monotonic() + 30
-    while page.evaluate(ON_PHONE, household_id)["names"] != [HEAD] and time.monotonic() < deadline:
+    while on_phone(page, household_id)["names"] != [HEAD] and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert page.evaluate(ON_PHONE, household_id) == {
+    assert on_phone(page, household_id) == {
         "head_name": HEAD,
         "address": "Số 1, đường 30/4",
         "consent": "given",

@@ -17,21 +17,10 @@ pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1280, "height": 800}
 ERASED = "Nguyễn Văn An"  # the seed's household with a person
 
-IN_PHONE = """(id) => new Promise((resolve, reject) => {
-  const open = indexedDB.open('tungnha');
-  open.onerror = reject;
-  open.onsuccess = () => {
-    const idb = open.result;
-    const tx = idb.transaction(['households', 'people'], 'readonly');
-    const h = tx.objectStore('households').get(id);
-    const people = tx.objectStore('people').getAll();
-    tx.oncomplete = () => {
-      idb.close();
-      resolve({ household: !!h.result, people: people.result.filter((p) => p.household_id === id).length });
-    };
-    tx.onerror = reject;
-  };
-})"""
+
+def in_phone(page, household_id: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    h, people = pwa.household_on_phone(page, household_id)
+    return {"household": h is not None, "people": len(people)}
 
 
 def test_a_pull_after_erasure_deletes_the_household_on_the_phone(server, open_browser, playwright_driver):  # type: ignore[no-untyped-def]
@@ -46,7 +35,7 @@ def test_a_pull_after_erasure_deletes_the_household_on_the_phone(server, open_br
     phone = open_browser()
     page = phone.pages[0] if phone.pages else phone.new_page()
     pwa.login(page, server.url, server.seed.phone, households=6)
-    assert page.evaluate(IN_PHONE, household_id) == {"household": True, "people": 1}
+    assert in_phone(page, household_id) == {"household": True, "people": 1}
 
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     try:
@@ -86,9 +75,9 @@ def test_a_pull_after_erasure_deletes_the_household_on_the_phone(server, open_br
     page.goto(server.url + "/#/sync")
     page.get_by_test_id("sync-now").click()
     deadline = time.monotonic() + 30
-    while page.evaluate(IN_PHONE, household_id)["household"] and time.monotonic() < deadline:
+    while in_phone(page, household_id)["household"] and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert page.evaluate(IN_PHONE, household_id) == {"household": False, "people": 0}
+    assert in_phone(page, household_id) == {"household": False, "people": 0}
     page.goto(server.url + "/#/")
     expect(page.locator("[data-testid=household-list] li")).to_have_count(5)
     expect(page.get_by_test_id("household-list")).not_to_contain_text(ERASED)
