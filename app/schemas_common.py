@@ -1,7 +1,7 @@
 """Field types shared by request schemas: free text through the one cleaner, machine text without
 control characters, ids a database column can hold, sane years, no absurd counts."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
@@ -30,6 +30,16 @@ NoteText = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_mu
 # Text that is not prose (phones, codes, passwords, tokens, search terms): kept as sent, but never
 # with a control character, which no database column or file should carry.
 PlainText = Annotated[str, AfterValidator(check_plain)]
+
+
+def _with_zone(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone, e.g. 2024-10-01T09:30:00+07:00")
+    return value
+
+
+# A moment on a phone's clock: always with its offset (a bare local time would be read as UTC).
+ZonedDatetime = Annotated[datetime, AfterValidator(_with_zone)]
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -2,9 +2,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas_common import FreeText
+from app.schemas_common import FreeText, ZonedDatetime
 
 ReasonText = Annotated[FreeText, StringConstraints(min_length=3, max_length=300)]
 CATEGORY_PATTERN = "^(export|named_read|erasure|access_request|consent|password_reset|user_change)$"
@@ -74,14 +74,7 @@ class HouseholdConsentIn(BaseModel):
     id: uuid.UUID
     state: Literal["given", "withdrawn"]
     notice_version: str | None = Field(default=None, max_length=20, pattern=r"^[0-9A-Za-z.\-]+$")
-    at: datetime
-
-    @field_validator("at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("at needs a time zone, e.g. 2024-10-01T09:30:00+07:00")
-        return value
+    at: ZonedDatetime
 
 
 class ConsentOut(BaseModel):

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.schemas_common import MAX_ID, NoteText, PlainText
+from app.schemas_common import MAX_ID, NoteText, PlainText, ZonedDatetime
 
 OUTCOME_PATTERN = "^(met|not_home|declined|moved)$"
 
@@ -34,19 +34,12 @@ class VisitIn(BaseModel):
     id: uuid.UUID
     household_id: uuid.UUID
     campaign_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    visited_at: datetime
+    visited_at: ZonedDatetime
     outcome: str = Field(pattern=OUTCOME_PATTERN)
     consent_given: bool = False
     consent_notice_version: PlainText | None = Field(default=None, max_length=20)
     notes: NoteText = ""
     people: list[VisitPersonIn] = Field(default_factory=list, max_length=30)
-
-    @field_validator("visited_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("visited_at needs a time zone, e.g. 2024-10-01T09:30:00+07:00")
-        return value
 
 
 class VisitOut(BaseModel):
