@@ -46,7 +46,6 @@ from app.models import (
 )
 from app.models.base import table_of, utcnow
 from app.models.units import SCHEME_2004, SCHEME_2025
-from app.models.visits import LEVELS
 from app.text import fold
 from app.units import conversion, importer
 from app.units.service import UnitNotFound, get_by_code
@@ -718,28 +717,15 @@ def _ensure_visits(
     by_volunteer: dict[int, list[coverage.NewVisit]] = {}
     for phone, visit in todo:
         hamlet = hamlet_of[visit.household_id]
-        row = coverage.NewVisit(
-            row={
-                "id": visit.id,
-                "household_id": visit.household_id,
-                "hamlet_id": hamlet.id,
-                "volunteer_id": user_ids[phone],
-                # Every visitor of a hamlet is a member of its team (`_ensure_people_and_teams`).
-                "team_id": hamlet.team_id,
-                "campaign_id": campaign.id,
-                "visited_at": visit.visited_at,
-                "visited_on": visits.local_day(visit.visited_at),
-                "received_at": utcnow(),
-                "outcome": visit.outcome,
-                "consent_given": visit.consent_given,
-                "consent_notice_version": visit.consent_notice_version,
-                "notes": visit.notes,
-                "content_hash": visits.content_hash(visit),
-                "review": None,
-                "review_reason": None,
-            },
-            skills=[(p.person_id, s, LEVELS[level]) for p in visit.people for s, level in p.skills.items()],
-            milestones=[(p.person_id, m) for p in visit.people for m in sorted(set(p.milestones))],
+        row = visits.new_visit(
+            visit,
+            hamlet_id=hamlet.id,
+            volunteer_id=user_ids[phone],
+            # Every visitor of a hamlet is a member of its team (`_ensure_people_and_teams`).
+            team_id=hamlet.team_id,
+            campaign_id=campaign.id,
+            digest=visits.content_hash(visit),
+            received_at=utcnow(),
         )
         rows.append(row)
         by_volunteer.setdefault(row.row["volunteer_id"], []).append(row)

@@ -172,6 +172,41 @@ def _catalogue(session: Session) -> tuple[list[str], set[str]]:
     return skills, {i for kind, i, _ in rows if kind == "milestone"}
 
 
+def new_visit(
+    data: VisitIn,
+    *,
+    hamlet_id: int,
+    volunteer_id: int,
+    team_id: int | None,
+    campaign_id: int | None,
+    digest: str,
+    received_at: datetime,
+) -> coverage.NewVisit:
+    """A checked visit as `coverage.ingest` stores it: its row and what it recorded of each person."""
+    return coverage.NewVisit(
+        row={
+            "id": data.id,
+            "household_id": data.household_id,
+            "hamlet_id": hamlet_id,
+            "volunteer_id": volunteer_id,
+            "team_id": team_id,
+            "campaign_id": campaign_id,
+            "visited_at": data.visited_at,
+            "visited_on": local_day(data.visited_at),
+            "received_at": received_at,
+            "outcome": data.outcome,
+            "consent_given": data.consent_given,
+            "consent_notice_version": data.consent_notice_version,
+            "notes": data.notes,
+            "content_hash": digest,
+            "review": None,
+            "review_reason": None,
+        },
+        skills=[(p.person_id, s, LEVELS[level]) for p in data.people for s, level in p.skills.items()],
+        milestones=[(p.person_id, m) for p in data.people for m in sorted(set(p.milestones))],
+    )
+
+
 def take_hamlets(
     session: Session, scope: Scope, *, hamlet_ids: set[int], household_ids: set[uuid.UUID]
 ) -> dict[int, tuple[int, str]]:
@@ -295,27 +330,14 @@ def record_visits(
             household.version = taken[household.hamlet_id][0]
             session.add(household)
         accepted.append(
-            coverage.NewVisit(
-                row={
-                    "id": data.id,
-                    "household_id": household.id,
-                    "hamlet_id": household.hamlet_id,
-                    "volunteer_id": actor.id,
-                    "team_id": next((t for t, path in teams if hamlet_path.startswith(path)), None),
-                    "campaign_id": campaign,
-                    "visited_at": data.visited_at,
-                    "visited_on": local_day(data.visited_at),
-                    "received_at": received_at,
-                    "outcome": data.outcome,
-                    "consent_given": data.consent_given,
-                    "consent_notice_version": data.consent_notice_version,
-                    "notes": data.notes,
-                    "content_hash": digest,
-                    "review": None,
-                    "review_reason": None,
-                },
-                skills=[(p.person_id, s, LEVELS[level]) for p in data.people for s, level in p.skills.items()],
-                milestones=[(p.person_id, m) for p in data.people for m in sorted(set(p.milestones))],
+            new_visit(
+                data,
+                hamlet_id=household.hamlet_id,
+                volunteer_id=actor.id,  # type: ignore[arg-type]
+                team_id=next((t for t, path in teams if hamlet_path.startswith(path)), None),
+                campaign_id=campaign,
+                digest=digest,
+                received_at=received_at,
             )
         )
     if accepted:
