@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { db, getMeta, type Household, type HouseholdConsent, type Person } from '../db';
 import { shownConsent } from '../db/consent';
@@ -182,19 +183,11 @@ function ConsentCard({ household, consent, pending, notice }: { household: House
         {pending && <span class="tag local">{t('unsynced_badge')}</span>}
       </p>
       {asking === 'withdrawn' ? (
-        <div class="confirm-box" role="alertdialog" aria-label={t('consent_withdraw')}>
+        <ConfirmBox label={t('consent_withdraw')} go={t('consent_withdraw_go')} goClass="danger" testid="consent-withdraw-go" onGo={() => void record('withdrawn')} onCancel={() => setAsking(null)}>
           <p class="notice warn">{t('consent_withdraw_confirm')}</p>
-          <div class="row">
-            <button type="button" class="danger" onClick={() => void record('withdrawn')} data-testid="consent-withdraw-go">
-              {t('consent_withdraw_go')}
-            </button>
-            <button type="button" onClick={() => setAsking(null)}>
-              {t('cancel')}
-            </button>
-          </div>
-        </div>
+        </ConfirmBox>
       ) : asking === 'given' ? (
-        <div class="confirm-box" role="alertdialog" aria-label={t('consent_give')}>
+        <ConfirmBox label={t('consent_give')} go={t('consent_give_go')} goClass="primary" testid="consent-give-go" disabled={!notice} onGo={() => void record('given')} onCancel={() => setAsking(null)}>
           {notice ? (
             <>
               <p class="small">{t('consent_give_read')}</p>
@@ -203,15 +196,7 @@ function ConsentCard({ household, consent, pending, notice }: { household: House
           ) : (
             <p class="notice warn">{t('consent_notice_missing')}</p>
           )}
-          <div class="row">
-            <button type="button" class="primary" disabled={!notice} onClick={() => void record('given')} data-testid="consent-give-go">
-              {t('consent_give_go')}
-            </button>
-            <button type="button" onClick={() => setAsking(null)}>
-              {t('cancel')}
-            </button>
-          </div>
-        </div>
+        </ConfirmBox>
       ) : (
         <div class="row">
           {consent.state !== 'withdrawn' && (
@@ -232,5 +217,31 @@ function ConsentCard({ household, consent, pending, notice }: { household: House
         </p>
       )}
     </section>
+  );
+}
+
+/** A question asked before a change the volunteer cannot take back alone: what it does, then go or cancel. */
+function ConfirmBox(props: {
+  label: string;
+  go: string;
+  goClass: string;
+  testid: string;
+  disabled?: boolean;
+  onGo: () => void;
+  onCancel: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="confirm-box" role="alertdialog" aria-label={props.label}>
+      {props.children}
+      <div class="row">
+        <button type="button" class={props.goClass} disabled={props.disabled} onClick={props.onGo} data-testid={props.testid}>
+          {props.go}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          {t('cancel')}
+        </button>
+      </div>
+    </div>
   );
 }
