@@ -322,6 +322,7 @@ def run_devices(
     done_at = [start]
     counted = [0]
     busy = [0]
+    codes: dict[str, int] = {}
 
     def device(d: int) -> None:
         token = create_token(area.devices[d]["user_id"], "access")
@@ -340,6 +341,7 @@ def run_devices(
                 while r.status_code == 503:  # the server sheds load (issue 10): resent shortly, as a phone does
                     with lock:
                         busy[0] += 1
+                        codes[r.json()["error"]["code"]] = codes.get(r.json()["error"]["code"], 0) + 1
                     time.sleep(0.2)
                     r = client.post("/api/v1/sync/push", content=body)
                 elapsed = time.perf_counter() - t
@@ -359,7 +361,7 @@ def run_devices(
     if failures:
         raise SystemExit("pushes failed:\n" + "\n".join(failures[:5]))
     if busy[0]:
-        log(f"  ({busy[0]} answers 503 server_busy, each resent after 0.2 s; the latency includes the waits)")
+        log(f"  ({busy[0]} answers 503 {codes}, each resent after 0.2 s; the latency includes the waits)")
     return done_at[0] - start, latencies, counted[0]
 
 
