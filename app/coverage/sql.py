@@ -223,18 +223,18 @@ def insert_or_lock(session: Session, table: Table, keys: list[str], row: dict[st
 def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
     """`column IN values`: on PostgreSQL as `= ANY(array)`, one parameter and the same SQL text for any
     number of values (so psycopg keeps it prepared and converts it once); elsewhere an IN list."""
-    values = sorted(values)
-    if is_postgresql(session):
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
-    return column.in_(values)  # type: ignore[no-any-return]
+    return _in(column, None, sorted(values), is_postgresql(session))
 
 
 def in_named(column: Any, name: str, postgresql: bool) -> ColumnElement[bool]:
-    """`column IN :name` for a statement built once and run with {name: values}: on PostgreSQL one array
-    parameter (`= ANY`), elsewhere an expanding IN list."""
+    """`column IN :name` for a statement built once and run with {name: values}, as `among` writes it."""
+    return _in(column, name, None, postgresql)
+
+
+def _in(column: Any, name: str | None, values: list[Any] | None, postgresql: bool) -> ColumnElement[bool]:
     if postgresql:
-        return column == any_(bindparam(name, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
-    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
+        return column == any_(bindparam(name, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, values, expanding=True))  # type: ignore[no-any-return]
 
 
 def greatest(session: Session, a: Any, b: Any) -> ColumnElement[Any]:

@@ -1,5 +1,5 @@
 """Recording visits: checks, then `app.coverage.ingest`, for `POST /visits`, the sync `visit.create`
-mutation, an imported outbox and the demo seed.
+mutation and an imported outbox (the demo seed, valid by construction, builds its rows with `new_visit`).
 
 In the caller's transaction: the visit and its per-person levels and milestones are stored, each
 person's derived levels, the household status and the report aggregates follow. The same visit id
@@ -221,11 +221,9 @@ def take_hamlets(
     rows = session.exec(
         select(AdminUnit.id, AdminUnit.path).where(AdminUnit.level == "hamlet", col(AdminUnit.id).in_(ids))
     ).all()
-    return {
-        hamlet_id: (coverage.bump_area_version(session, hamlet_id), path)
-        for hamlet_id, path in sorted(rows)
-        if hamlet_id is not None and scope.can_write_hamlet(hamlet_id, path)
-    }
+    paths = {h: path for h, path in rows if h is not None and scope.can_write_hamlet(h, path)}
+    versions = coverage.lock(session, set(paths), set())  # the households are locked by the caller
+    return {h: (version, paths[h]) for h, version in versions.items()}
 
 
 def record_visit(session: Session, *, actor: User, scope: Scope, data: VisitIn) -> tuple[Visit, bool]:
@@ -246,7 +244,7 @@ def record_visits(
     items: list[VisitIn],
     taken: dict[int, tuple[int, str]] | None = None,
 ) -> list[bool | AppError]:
-    """Store a batch of visits (one sync push's run, an outbox, the demo seed) through the coverage
+    """Store a batch of visits (one sync push's run, an outbox) through the coverage
     write path.
 
     One answer per item, in order: True (stored), False (the same visit was already stored) or the
