@@ -98,7 +98,9 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
 
     The usual push, visits only, runs without a savepoint (two round trips fewer). Should the database
     refuse one of its rows, the whole transaction is rolled back and the push done again with a
-    savepoint per run, which finds the refused mutation and rejects it alone."""
+    savepoint per run, which finds the refused mutation and rejects it alone. So the caller's
+    transaction must hold nothing else (the sync route's does not); `import_outbox` pushes several
+    chunks in one transaction and keeps the savepoints."""
     try:
         return _push(session, actor=actor, scope=scope, data=data, guarded=False)
     except _RefusedUnguarded:
@@ -352,11 +354,12 @@ def import_outbox(session: Session, *, export: OutboxExport) -> tuple[int, list[
         chunk = [
             MutationIn(seq=m.seq, id=m.id, kind=m.kind, data=m.data) for m in ordered[start : start + MAX_MUTATIONS]
         ]
-        out = push(
+        out = _push(  # with savepoints: a rollback would undo the chunks before this one
             session,
             actor=user,
             scope=scope,
             data=PushIn(client_id=export.client_id, schema_version=export.schema_version, mutations=chunk),
+            guarded=True,
         )
         results.extend(out.results)
         last_seq = out.last_seq

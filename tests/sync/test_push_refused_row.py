@@ -9,6 +9,9 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from app.models import HouseholdStatus, Visit
+from app.sync import service
+from app.sync.schemas import OutboxExport
+from app.sync.service import MAX_MUTATIONS
 from tests.factories import login, make_campaign, make_tree, make_user
 from tests.sync.helpers import household, new_client_id, numbered, person, push, statuses, visit
 
@@ -86,3 +89,31 @@ def test_a_refused_visit_in_a_push_of_visits_is_rejected_alone(client: TestClien
         ).one()
         == 2
     )
+
+
+def test_a_refused_visit_in_an_outbox_file_keeps_the_chunks_before_it(client: TestClient, session: Session) -> None:
+    """An outbox file is pushed 100 mutations at a time in one transaction: a refusal in a later chunk
+    must not undo the earlier ones (the push without savepoints would roll them all back)."""
+    tree = make_tree(session)
+    user = make_user(session, "volunteer", hamlets=[tree.hamlet])
+    make_campaign(session, unit=tree.province)
+    session.commit()
+    headers = login(client, user.phone)
+    client_id = new_client_id()
+    h = household(tree.hamlet.id)
+    p = person(h["id"])
+    assert statuses(push(client, headers, client_id, numbered([h, p]))) == ["applied", "applied"]
+    _refuse_marked_visits(session)
+    session.commit()
+
+    visits = [visit(h["id"], [], day=1 + i % 9, outcome="not_home") for i in range(MAX_MUTATIONS)]
+    visits.append(visit(h["id"], [], day=9, outcome="not_home", notes=MARK))  # the second chunk's only one
+    export = OutboxExport(
+        client_id=client_id, user_phone=user.phone, schema_version=1, mutations=numbered(visits, start=3)
+    )
+    last_seq, results = service.import_outbox(session, export=export)
+    assert last_seq == 2 + len(visits)
+    assert [r.status for r in results] == ["applied"] * MAX_MUTATIONS + ["rejected"]
+    assert results[-1].code == "refused_by_database"
+    stored = set(session.exec(select(Visit.id).where(col(Visit.household_id) == uuid.UUID(h["id"]))).all())
+    assert {str(v) for v in stored} == {v["id"] for v in visits[:MAX_MUTATIONS]}
