@@ -137,8 +137,7 @@ def erase(
         return counts
     ids = [hid for hid, _ in rows]
     hamlet_of = dict(rows)
-    # The hamlets' versions in id order, as every writer takes them (app/coverage/ingest.py lock).
-    versions = {h: households.bump_area_version(session, h) for h in sorted(set(hamlet_of.values()))}
+    versions = coverage.lock(session, set(hamlet_of.values()), set())  # in the order every writer takes them
     session.execute(
         update(Household)
         .where(col(Household.id).in_(ids))
