@@ -731,13 +731,7 @@ def _ensure_visits(
         by_volunteer.setdefault(row.row["volunteer_id"], []).append(row)
     retro: set[uuid.UUID] = set()
     for volunteer_id, own in by_volunteer.items():
-        flags, stored = plausibility.assess(
-            session, volunteer_id, [(v.row["id"], v.row["visited_at"]) for v in own], own[-1].row["received_at"]
-        )
-        for v in own:
-            if v.row["id"] in flags:
-                v.row["review"], v.row["review_reason"] = plausibility.PENDING, flags[v.row["id"]]
-        retro |= stored
+        retro |= plausibility.flag_new(session, volunteer_id, own)
     # A hamlet's visits together: each batch locks and bumps few hamlets (the order within a batch, or
     # across batches, changes nothing derived).
     rows.sort(key=lambda v: v.row["hamlet_id"])

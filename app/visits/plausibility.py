@@ -77,6 +77,23 @@ def assess(
     return reasons, retro - new_ids
 
 
+def flag_new(session: Session, volunteer_id: int, visits: list[coverage.NewVisit]) -> set[uuid.UUID]:
+    """Mark a volunteer's visits about to be stored that are implausible (review pending, with the reason);
+    returns the ids of visits already stored that they make part of a too-dense run (`flag_stored`)."""
+    if not visits:
+        return set()
+    flags, retro = assess(
+        session,
+        volunteer_id,
+        [(v.row["id"], v.row["visited_at"]) for v in visits],
+        max(v.row["received_at"] for v in visits),
+    )
+    for v in visits:
+        if v.row["id"] in flags:
+            v.row["review"], v.row["review_reason"] = PENDING, flags[v.row["id"]]
+    return retro
+
+
 def flag_stored(session: Session, visit_ids: set[uuid.UUID]) -> None:
     """Flag visits already counted: their households are recomputed exactly without them."""
     if not visit_ids:

@@ -340,15 +340,7 @@ def record_visits(
         )
     if accepted:
         assert actor.id is not None
-        flags, retro = plausibility.assess(
-            session,
-            actor.id,
-            [(v.row["id"], v.row["visited_at"]) for v in accepted],
-            max(v.row["received_at"] for v in accepted),
-        )
-        for v in accepted:
-            if v.row["id"] in flags:
-                v.row["review"], v.row["review_reason"] = plausibility.PENDING, flags[v.row["id"]]
+        retro = plausibility.flag_new(session, actor.id, accepted)
         versions = {hamlet_id: version for hamlet_id, (version, _) in taken.items()}
         windows = {i: c.window for i, c in campaigns.items()}
         coverage.ingest(session, accepted, versions, coverage.Catalogue(skills, windows))
