@@ -41,7 +41,6 @@ from app import coverage  # noqa: E402
 from app.auth.scope import Scope  # noqa: E402
 from app.cli import run_migrations  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.models import User  # noqa: E402
 from app.privacy import retention  # noqa: E402
 from app.reports import service as reports  # noqa: E402
 
@@ -134,11 +133,7 @@ def run(url: str, n: int, seed: int) -> int:
         return 1
 
     engine = make_engine(url)
-    with Session(engine) as s:
-        admin = s.get(User, tree.admin_id)
-        assert admin is not None
-        s.expunge(admin)
-    scope = Scope(user=admin, is_admin=True)
+    scope = rollup.admin_scope(engine, tree)
     before = figures(engine, scope, tree)
     today = date.today()
 

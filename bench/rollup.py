@@ -330,6 +330,17 @@ ORDER BY 1
 """
 
 
+def admin_scope(engine: Any, tree: Tree) -> Scope:
+    """The scope of the tree's administrator, who reads every unit (its user detached from any session)."""
+    from app.models import User
+
+    with Session(engine) as s:
+        admin = s.get(User, tree.admin_id)
+        assert admin is not None
+        s.expunge(admin)
+    return Scope(user=admin, is_admin=True)
+
+
 def timed(fn: Callable[[], Any], repeats: int, warmup: int = 2) -> tuple[float, Any]:
     """p50 in milliseconds, and the last result."""
     result = None
@@ -390,13 +401,7 @@ def main() -> int:
         log(f"  every aggregate row equals the recomputation from raw rows: {'yes' if same else 'NO'}")
         if not same:
             return 1
-    with Session(engine) as s:
-        from app.models import User
-
-        admin = s.get(User, tree.admin_id)
-        assert admin is not None
-        s.expunge(admin)
-    scope = Scope(user=admin, is_admin=True)
+    scope = admin_scope(engine, tree)
     campaign_id, province, commune = tree.campaign_id, tree.province_id, tree.commune_ids[0]
 
     def via_service(fn: Callable[..., Any], unit: int) -> Callable[[], Any]:
@@ -444,7 +449,7 @@ def main() -> int:
         with Session(engine) as s:
             f = reports.export(
                 s,
-                actor=admin,
+                actor=scope.user,
                 scope=scope,
                 kind="coverage",
                 file_format="xlsx",
