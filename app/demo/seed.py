@@ -502,7 +502,7 @@ def _ensure_households(session: Session, plan: list[HouseholdPlan], report: Seed
     have = set(session.exec(select(Household.id).where(Household.province_code == PROVINCE)).all())
     new = [h for h in plan if h.id not in have]
     created_at = datetime(2024, 9, 25, 2, 0, tzinfo=UTC)
-    leaders = _leader_ids(session, {h.hamlet.leader_phone for h in new})
+    leaders = _user_ids(session, {h.hamlet.leader_phone for h in new})
     importer.bulk_insert(
         session,
         table_of(Household),
@@ -556,14 +556,6 @@ def _ensure_households(session: Session, plan: list[HouseholdPlan], report: Seed
             session.execute(text(f"ANALYZE {table_of(table).name}"))
     report.inserted["households"] += len(new)
     report.inserted["people"] += sum(len(h.people) for h in new)
-
-
-def _leader_ids(session: Session, phones: set[str]) -> dict[str, int]:
-    if not phones:
-        return {}
-    rows = session.exec(select(User.phone, User.id).where(col(User.phone).in_(sorted(_e164(p) for p in phones))))
-    by_e164 = {p: i or 0 for p, i in rows}
-    return {p: by_e164[_e164(p)] for p in phones}
 
 
 def _ensure_area_versions(session: Session, hamlets: list[HamletPlan], report: SeedReport) -> None:
@@ -748,6 +740,7 @@ def _ensure_visits(
 
 
 def _user_ids(session: Session, phones: set[str]) -> dict[str, int]:
+    """The accounts' ids by the phones as the plan writes them (local form)."""
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(_e164(p) for p in phones), 900):
         found.update(
