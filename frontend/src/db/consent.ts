@@ -1,5 +1,6 @@
 // A household's consent on the phone: what the volunteer records at the door, laid on the local copy at
 // once (and again over every pull until the server has it: sync/pull.ts overlayPending).
+import { localDay } from './day';
 import { householdSearchKey, type TungNhaDB } from './schema';
 import type { HouseholdConsent, HouseholdConsentIn, Visit } from './types';
 
@@ -14,9 +15,7 @@ function dayOf(at: string): string {
 /** The device's day of a moment whatever offset it was written with. */
 function deviceDay(iso: string): string {
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return dayOf(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return Number.isNaN(d.getTime()) ? dayOf(iso) : localDay(d);
 }
 
 /**

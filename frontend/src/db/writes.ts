@@ -2,6 +2,7 @@
 import { enqueue } from '../sync/outbox';
 import { maxLevel } from '../sync/pull';
 import { applyConsentLocally, WITHDRAWN_LABEL } from './consent';
+import { localDay } from './day';
 import { getMeta, householdSearchKey, setMeta, type TungNhaDB } from './schema';
 import type { Campaign, Household, HouseholdConsentIn, HouseholdIn, HouseholdStatus, Outcome, OutboxEntry, Person, PersonIn, SkillLevel, Visit, VisitIn } from './types';
 
@@ -43,10 +44,7 @@ export async function activeCampaign(db: TungNhaDB, today = new Date()): Promise
   return running[0] ?? null;
 }
 
-export function localDay(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
+export { localDay };
 
 /** Device time with its offset (e.g. 2024-10-01T09:30:00+07:00): shown only, the server orders by receipt. */
 export function isoWithOffset(d: Date): string {
