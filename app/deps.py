@@ -1,6 +1,6 @@
 """Request dependencies: the session, the current user, their scope, pagination."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
@@ -35,10 +35,15 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def authenticate(request: Request, session: Session) -> User:
+def token_claims(request: Request) -> dict[str, Any]:
+    """The claims of the request's access token, checked (signature, expiry, kind)."""
+    return decode_token(_bearer(request), "access")
+
+
+def authenticate(request: Request, session: Session, claims: dict[str, Any] | None = None) -> User:
     """The user the request's access token names, checked (active, credentials current, password
     changed), read in the caller's transaction."""
-    claims = decode_token(_bearer(request), "access")
+    claims = token_claims(request) if claims is None else claims
     user = session.get(User, int(claims["sub"]))
     if user is None:
         raise InvalidToken()
@@ -68,16 +73,20 @@ def get_scope(session: SessionDep, user: CurrentUser) -> Scope:
 ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 
-def get_caller(request: Request, session: SessionDep) -> tuple[User, Scope]:
-    """The current user and their scope in one trip to the thread pool and one read transaction
-    (for the routes every phone calls most: each trip and each transaction is a wait under load)."""
-    user = authenticate(request, session)
-    scope = scope_for(session, user)
-    end_read(session)
-    return user, scope
+async def get_claims(request: Request) -> dict[str, Any]:
+    """The access token's claims, checked on the event loop without the database: a request without a
+    valid token is refused before anything else is done for it."""
+    return token_claims(request)
 
 
-CallerDep = Annotated[tuple[User, Scope], Depends(get_caller)]
+ClaimsDep = Annotated[dict[str, Any], Depends(get_claims)]
+
+
+def caller(request: Request, session: Session, claims: dict[str, Any]) -> tuple[User, Scope]:
+    """The current user and their scope, read in the endpoint's own transaction: for the route every
+    phone calls most (sync push), no trip to the thread pool and no transaction of their own."""
+    user = authenticate(request, session, claims)
+    return user, scope_for(session, user)
 
 
 class Page:

@@ -4,12 +4,14 @@ the per-hamlet change counter. Everything else in the app is dialect-free and ca
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
+import orjson
 import psycopg
 from psycopg import RawCursor
-from sqlalchemy import Dialect, Select, Table, any_, bindparam, func, select, update
+from sqlalchemy import JSON, Dialect, Select, String, Table, Text, any_, bindparam, column, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,7 +23,7 @@ from app.models import AreaVersion
 from app.models.base import table_of
 
 CHUNK = 2000  # rows per executemany (SQLite)
-PG_CHUNK = 20_000  # rows per array-bound statement (PostgreSQL)
+PG_CHUNK = 20_000  # rows per statement (PostgreSQL)
 
 
 def is_postgresql(session: Session) -> bool:
@@ -54,12 +56,18 @@ class _Shape:
 
 
 def _unnested(shape: _Shape, prefix: str) -> Select[Any]:
-    """PostgreSQL: the rows as one array per column, unnested side by side: one statement and one
-    round trip for any number of rows (an executemany runs its statement once per row)."""
+    """PostgreSQL: the rows as one JSON document, read back as a set of typed rows: one statement, one
+    parameter and one round trip for any number of rows (an executemany runs its statement once per
+    row), and the document is written by orjson in C where arrays of values are dumped one by one.
+    Texts are read unbounded, so a value too long for its column is refused by the insert, not cut."""
     table = shape.table
-    return select(
-        *[func.unnest(bindparam(f"{prefix}{c}", type_=ARRAY(table.c[c].type))).label(c) for c in shape.columns]
+    types = [Text() if isinstance(table.c[c].type, String) else table.c[c].type for c in shape.columns]
+    rows = (
+        func.json_to_recordset(bindparam(f"{prefix}rows", type_=JSON))
+        .table_valued(*[column(c, t) for c, t in zip(shape.columns, types, strict=True)])
+        .render_derived(name="x", with_types=True)
     )
+    return select(*[rows.c[c] for c in shape.columns])
 
 
 def _pg(shape: _Shape, prefix: str) -> Any:
@@ -99,6 +107,15 @@ def _pg_text(shapes: tuple[_Shape, ...], dialect: Dialect) -> tuple[str, tuple[s
     text = parts[0]
     if len(parts) > 1:
         text = "WITH " + ", ".join(f"w{i} AS ({part})" for i, part in enumerate(parts[:-1])) + " " + parts[-1]
+    return _numbered(text)
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def _numbered(text: str) -> tuple[str, tuple[str, ...]]:
+    """psycopg's %(name)s placeholders as PostgreSQL's own $n (sent as they are, nothing converted per
+    call), and the names in their order."""
     names: dict[str, int] = {}
 
     def number(match: re.Match[str]) -> str:
@@ -107,20 +124,45 @@ def _pg_text(shapes: tuple[_Shape, ...], dialect: Dialect) -> tuple[str, tuple[s
     return _NAMED.sub(number, text).replace("%%", "%"), tuple(names)
 
 
-_NAMED = re.compile(r"%\((\w+)\)s")
-
-
-def _pg_run(session: Session, shapes: tuple[_Shape, ...], arrays: dict[str, list[Any]]) -> None:
-    """One array-bound statement, sent as it is (no placeholder conversion) on the session's connection
+def _pg_run(session: Session, shapes: tuple[_Shape, ...], documents: dict[str, str]) -> None:
+    """One statement, sent as it is (no placeholder conversion) on the session's connection
     and in its transaction."""
     connection = session.connection()
     text, names = _pg_text(shapes, connection.dialect)
     raw: Any = connection.connection.driver_connection
     with RawCursor(raw) as cursor:
         try:
-            cursor.execute(text, [arrays[n] for n in names])
+            cursor.execute(text, [documents[n] for n in names])
         except psycopg.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, DataError, OperationalError…)
             raise DBAPIError.instance(text, None, exc, psycopg.Error) from exc
+
+
+@lru_cache(maxsize=64)
+def _pg_query(stmt: Any, dialect: Dialect) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """A statement built once, as PostgreSQL text with $n placeholders, the parameters' names in
+    their order and the values of those fixed in it (literals)."""
+    compiled = stmt.compile(dialect=dialect)
+    return (*_numbered(str(compiled)), dict(compiled.params))
+
+
+def rows(session: Session, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a statement built once (at import, or cached), as plain tuples. On PostgreSQL it is
+    sent as it is on the session's connection: no compiling, keying or result processing per call,
+    which for the thousands of state rows a push reads costs more than the query. Uuid columns are
+    best selected as text (`as_text`): a text value is read in C, a UUID object built in Python."""
+    session.flush()  # as the ORM's autoflush would: the rows read may depend on objects still pending
+    if not is_postgresql(session):
+        return [tuple(r) for r in session.execute(stmt, params).all()]
+    connection = session.connection()
+    text, names, fixed = _pg_query(stmt, connection.dialect)
+    values = {**fixed, **params}
+    raw: Any = connection.connection.driver_connection
+    with RawCursor(raw) as cursor:
+        try:
+            cursor.execute(text, [values[n] for n in names])
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(text, None, exc, psycopg.Error) from exc
+        return cursor.fetchall()
 
 
 def _sqlite(session: Session, shape: _Shape, rows: Sequence[dict[str, Any]]) -> None:
@@ -169,14 +211,14 @@ class Writes:
         if sum(len(rows) for _, rows in items) > PG_CHUNK:  # large loads: a statement a table, a chunk at a time
             for shape, rows in items:
                 for chunk in _chunks(rows, PG_CHUNK):
-                    _pg_run(session, (shape,), _arrays([(shape, chunk)]))
+                    _pg_run(session, (shape,), _documents([(shape, chunk)]))
             return
-        _pg_run(session, tuple(shape for shape, _ in items), _arrays(items))
+        _pg_run(session, tuple(shape for shape, _ in items), _documents(items))
 
 
 def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     """The rows with the columns' Python-side defaults filled in where not given (as an insert of
-    the rows one by one would; a callable default is called for each row): the array-bound insert
+    the rows one by one would; a callable default is called for each row): the bulk insert
     names every column it writes."""
     defaults = [
         (c.name, c.default)
@@ -188,8 +230,15 @@ def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dic
     return [{**r, **{n: d.arg(None) if d.is_callable else d.arg for n, d in defaults}} for r in rows]  # type: ignore[attr-defined]
 
 
-def _arrays(items: Sequence[tuple[_Shape, Sequence[dict[str, Any]]]]) -> dict[str, list[Any]]:
-    return {f"w{i}_{c}": [r[c] for r in rows] for i, (shape, rows) in enumerate(items) for c in shape.columns}
+def _documents(items: Sequence[tuple[_Shape, Sequence[dict[str, Any]]]]) -> dict[str, str]:
+    """Each write's rows as one JSON document (`_unnested`)."""
+    return {f"w{i}_rows": orjson.dumps(rows, default=_plain).decode() for i, (_, rows) in enumerate(items)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, cast, delete, literal, null, select
+from sqlalchemy import String, bindparam, cast, delete, literal, null, select
 from sqlmodel import Session, col
 
 from app.coverage import sql
@@ -54,7 +54,7 @@ def campaign_windows(session: Session, campaign_ids: set[int]) -> dict[int, tupl
 @lru_cache(maxsize=2)
 def _state_query(postgresql: bool) -> Any:
     """Rows of (kind, household, campaign, person, key, number, day, moment) of the households
-    `:households`, where kind is
+    `:households` (the ids as text: `load_state`), where kind is
     h: a status row (key: last outcome, number: visits, day: visited_on, moment: last visit);
     s: a person's skill (key: skill, number: level, day: proficient_on);
     m: a person's milestone (key: milestone, day: reached_on)."""
@@ -62,10 +62,10 @@ def _state_query(postgresql: bool) -> Any:
     def inside(column: Any) -> Any:  # on PostgreSQL the same SQL for any number of households
         return sql.in_named(column, "households", postgresql)
 
-    no_person, no_moment = cast(null(), PS.c.person_id.type), cast(null(), HS.c.last_visit_at.type)
+    no_person, no_moment = cast(null(), String), cast(null(), HS.c.last_visit_at.type)
     status = select(
         literal("h"),
-        HS.c.household_id,
+        cast(HS.c.household_id, String),
         HS.c.campaign_id,
         no_person,
         HS.c.last_outcome,
@@ -77,9 +77,9 @@ def _state_query(postgresql: bool) -> Any:
     skills = (
         select(
             literal("s"),
-            people.c.household_id,
+            cast(people.c.household_id, String),
             PS.c.campaign_id,
-            PS.c.person_id,
+            cast(PS.c.person_id, String),
             PS.c.skill_id,
             PS.c.level,
             PS.c.proficient_on,
@@ -91,9 +91,9 @@ def _state_query(postgresql: bool) -> Any:
     milestones = (
         select(
             literal("m"),
-            people.c.household_id,
+            cast(people.c.household_id, String),
             PM.c.campaign_id,
-            PM.c.person_id,
+            cast(PM.c.person_id, String),
             PM.c.milestone_id,
             literal(0),
             PM.c.reached_on,
@@ -110,15 +110,23 @@ def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UU
     out: dict[uuid.UUID, dict[int, ScopeState]] = {h: {} for h in household_ids}
     if not household_ids:
         return out
-    for kind, hid, c, pid, key, number, day, moment in session.execute(
-        _state_query(sql.is_postgresql(session)), {"households": household_ids}
-    ).all():
-        scope = out[hid].setdefault(c, ScopeState())
+    # Ids arrive as text (read in C); each distinct one becomes a UUID once.
+    ids: dict[str, uuid.UUID] = {}
+
+    def as_uuid(text: str) -> uuid.UUID:
+        found = ids.get(text)
+        if found is None:
+            found = ids[text] = uuid.UUID(text)
+        return found
+
+    query = _state_query(sql.is_postgresql(session))
+    for kind, hid, c, pid, key, number, day, moment in sql.rows(session, query, {"households": household_ids}):
+        scope = out[as_uuid(hid)].setdefault(c, ScopeState())
         if kind == "h":
             scope.visits, scope.last_outcome, scope.visited_on = number, key, day
             scope.last_visit_at = aware(moment)
             continue
-        p = scope.people.setdefault(pid, PersonState())
+        p = scope.people.setdefault(as_uuid(pid), PersonState())
         if kind == "m":
             p.milestones[key] = day
             continue

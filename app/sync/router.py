@@ -4,7 +4,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.deps import CallerDep, CurrentUser, ScopeDep, SessionDep
+from app.deps import ClaimsDep, CurrentUser, ScopeDep, SessionDep, caller
 from app.routing import OneHopRoute
 from app.sync import pull as pull_service
 from app.sync import service
@@ -28,12 +28,13 @@ async def _admitted(request: Request) -> AsyncIterator[None]:
 
 @router.post("/push", response_model=PushOut)
 def push(
+    request: Request,
+    claims: ClaimsDep,
     _: Annotated[None, Depends(_admitted, scope="function")],
     body: PushIn,
-    caller: CallerDep,
     session: SessionDep,
 ) -> Any:
-    user, scope = caller
+    user, scope = caller(request, session, claims)  # in the push's transaction
     out = service.push(session, actor=user, scope=scope, data=body)
     # Built by the service as a PushOut already: serialised as it is, not validated a second time.
     return Response(orjson.dumps(out.model_dump(mode="json")), media_type="application/json")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import literal
+from sqlalchemy import Date, Integer, String, cast, literal, null, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -108,30 +108,71 @@ class _Campaign:
     paths: tuple[str, ...]  # the units taking part (the campaign's own unit when it lists none)
 
 
+@dataclass(frozen=True)
+class _References:
+    """What a batch's checks and derived rows read besides its households and people: the skills in
+    catalogue order, the active milestones, the batch's campaigns and the volunteer's teams with
+    their units' paths (a visit goes to the team whose unit holds its hamlet)."""
+
+    skills: list[str]
+    milestones: set[str]
+    campaigns: dict[int, _Campaign]
+    teams: list[tuple[int, str]]
+
+
 _OWN_UNIT, _PART_UNIT = aliased(AdminUnit), aliased(AdminUnit)  # made once: an alias is costly to build
 
 
-def _campaigns(session: Session, campaign_ids: set[int]) -> dict[int, _Campaign]:
-    """The batch's campaigns with their dates and the units taking part, in one query."""
-    if not campaign_ids:
-        return {}
-    own, part = _OWN_UNIT, _PART_UNIT
-    rows = session.execute(
-        sa_select(col(Campaign.id), col(Campaign.starts_on), col(Campaign.ends_on), col(own.path), col(part.path))
-        .outerjoin(own, col(own.id) == Campaign.unit_id)
-        .outerjoin(CampaignUnit, col(CampaignUnit.campaign_id) == Campaign.id)
-        .outerjoin(part, col(part.id) == CampaignUnit.unit_id)
-        .where(coverage.sql.among(session, col(Campaign.id), campaign_ids))
-    ).all()
+def _references(session: Session, actor: User, campaign_ids: set[int]) -> _References:
+    """`_References` in one query: rows of (kind, text, number, start, end, path, part path) where
+    kind is s (a skill: id, position), m (a milestone: id), t (a team: number id, path) or c (a
+    campaign: number id, its dates, its own unit's path and one unit taking part per row)."""
+    no_text, no_number, no_date = cast(null(), String), cast(null(), Integer), cast(null(), Date)
+    no_path = no_text
+    parts = [
+        sa_select(literal("s"), col(Skill.id), col(Skill.position), no_date, no_date, no_path, no_path),
+        sa_select(literal("m"), col(Milestone.id), no_number, no_date, no_date, no_path, no_path).where(
+            col(Milestone.is_active)
+        ),
+        sa_select(literal("t"), no_text, col(Team.id), no_date, no_date, col(AdminUnit.path), no_path)
+        .join(TeamMember, col(TeamMember.team_id) == Team.id)
+        .join(AdminUnit, col(AdminUnit.id) == Team.unit_id)
+        .where(col(TeamMember.user_id) == actor.id),
+    ]
+    if campaign_ids:
+        own, part = _OWN_UNIT, _PART_UNIT
+        parts.append(
+            sa_select(
+                literal("c"),
+                no_text,
+                col(Campaign.id),
+                col(Campaign.starts_on),
+                col(Campaign.ends_on),
+                col(own.path),
+                col(part.path),
+            )
+            .outerjoin(own, col(own.id) == Campaign.unit_id)
+            .outerjoin(CampaignUnit, col(CampaignUnit.campaign_id) == Campaign.id)
+            .outerjoin(part, col(part.id) == CampaignUnit.unit_id)
+            .where(coverage.sql.among(session, col(Campaign.id), campaign_ids))
+        )
+    rows = session.execute(union_all(*parts)).all()
+    skills = [text for kind, text, position, *_ in sorted(rows, key=lambda r: r[2] or 0) if kind == "s"]
     found: dict[int, tuple[tuple[date, date], str | None, list[str]]] = {}
-    for campaign_id, starts, ends, own_path, part_path in rows:
-        entry = found.setdefault(campaign_id, ((starts, ends), own_path, []))  # type: ignore[arg-type]
-        if part_path is not None:
-            entry[2].append(part_path)
-    return {
-        i: _Campaign(window, tuple(parts) if parts else ((own_path,) if own_path else ()))
-        for i, (window, own_path, parts) in found.items()
-    }
+    for kind, _, number, starts, ends, path, part_path in rows:
+        if kind == "c":
+            entry = found.setdefault(number, ((starts, ends), path, []))
+            if part_path is not None:
+                entry[2].append(part_path)
+    return _References(
+        skills=skills,
+        milestones={text for kind, text, *_ in rows if kind == "m"},
+        campaigns={
+            i: _Campaign(window, tuple(parts) if parts else ((own_path,) if own_path else ()))
+            for i, (window, own_path, parts) in found.items()
+        },
+        teams=sorted((number, path) for kind, _, number, _, _, path, _ in rows if kind == "t"),
+    )
 
 
 def _campaign_for(campaigns: dict[int, _Campaign], campaign_id: int | None, hamlet_path: str) -> int | None:
@@ -147,29 +188,6 @@ def _campaign_for(campaigns: dict[int, _Campaign], campaign_id: int | None, haml
             code="outside_campaign",
         )
     return campaign_id
-
-
-def _teams_of(session: Session, user: User) -> list[tuple[int, str]]:
-    """The user's teams and their units' paths: a visit goes to the team whose unit holds its hamlet."""
-    rows = session.exec(
-        select(Team.id, AdminUnit.path)
-        .join(TeamMember, col(TeamMember.team_id) == Team.id)
-        .join(AdminUnit, col(AdminUnit.id) == Team.unit_id)
-        .where(TeamMember.user_id == user.id)
-        .order_by(col(Team.id))
-    ).all()
-    return [(team_id, path) for team_id, path in rows if team_id is not None]
-
-
-def _catalogue(session: Session) -> tuple[list[str], set[str]]:
-    """The skills in catalogue order and the active milestones, in one query."""
-    rows = session.execute(
-        sa_select(literal("skill"), col(Skill.id), col(Skill.position)).union_all(
-            sa_select(literal("milestone"), col(Milestone.id), literal(0)).where(col(Milestone.is_active))
-        )
-    ).all()
-    skills = [i for kind, i, _ in sorted(rows, key=lambda r: r[2]) if kind == "skill"]
-    return skills, {i for kind, i, _ in rows if kind == "milestone"}
 
 
 def new_visit(
@@ -291,10 +309,9 @@ def record_visits(
         if person_ids
         else {}
     )
-    skills, milestone_ids = _catalogue(session)
+    refs = _references(session, actor, {d.campaign_id for d in items if d.campaign_id is not None})
+    skills, campaigns, teams = refs.skills, refs.campaigns, refs.teams
     skill_set = set(skills)
-    campaigns = _campaigns(session, {d.campaign_id for d in items if d.campaign_id is not None})
-    teams = _teams_of(session, actor)
     accepted: list[coverage.NewVisit] = []
     for i, (data, digest) in enumerate(zip(items, digests, strict=True)):
         try:
@@ -311,7 +328,7 @@ def record_visits(
             if household.deleted_at is not None:
                 raise households.HouseholdDeleted(details={"household_id": str(household.id)})
             received_at = utcnow()
-            _check(data, household.id, received_at, skill_set, milestone_ids, known)
+            _check(data, household.id, received_at, skill_set, refs.milestones, known)
             hamlet_path = taken[household.hamlet_id][1]
             campaign = _campaign_for(campaigns, data.campaign_id, hamlet_path)
         except AppError as exc:
