@@ -41,7 +41,7 @@ class Visit(SQLModel, table=True):
     id: uuid.UUID = Field(primary_key=True)
     household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
     hamlet_id: int = Field(foreign_key="admin_unit.id")
-    volunteer_id: int = Field(foreign_key="app_user.id", index=True)
+    volunteer_id: int = Field(foreign_key="app_user.id")  # searched by ix_visit_volunteer_id_visited_at
     team_id: int | None = Field(default=None, foreign_key="team.id")
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
     visited_at: datetime
