@@ -30,10 +30,6 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _insert(session: Session, table: Table) -> Any:
-    return (pg_insert if is_postgresql(session) else sqlite_insert)(table)
-
-
 def _chunks(rows: Sequence[dict[str, Any]], size: int = CHUNK) -> Iterable[Sequence[dict[str, Any]]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -145,7 +141,7 @@ def _pg_query(stmt: Any, dialect: Dialect) -> tuple[str, tuple[str, ...], dict[s
     return (*_numbered(str(compiled)), dict(compiled.params))
 
 
-def rows(session: Session, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+def fetch(session: Session, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of a statement built once (at import, or cached), as plain tuples. On PostgreSQL it is
     sent as it is on the session's connection: no compiling, keying or result processing per call,
     which for the thousands of state rows a push reads costs more than the query. Uuid columns are
@@ -264,9 +260,15 @@ def add_counts(session: Session, table: Table, keys: list[str], rows: Sequence[d
 def insert_or_lock(session: Session, table: Table, keys: list[str], row: dict[str, Any]) -> dict[str, Any]:
     """The row with the key of `row`: inserted when missing, and either way locked until commit, in
     one statement (an upsert that rewrites the key with its own value takes the row lock)."""
-    stmt = _insert(session, table).values(row)
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={k: table.c[k] for k in keys})
-    return dict(session.execute(stmt.returning(*table.c)).mappings().one())
+    stmt = _insert_or_lock(is_postgresql(session), table, tuple(keys), tuple(row))
+    return dict(zip(table.c.keys(), fetch(session, stmt, row)[0], strict=True))
+
+
+@lru_cache(maxsize=32)
+def _insert_or_lock(postgresql: bool, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    stmt = (pg_insert if postgresql else sqlite_insert)(table).values({c: bindparam(c) for c in columns})
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={k: table.c[k] for k in keys})
+    return stmt.returning(*table.c)
 
 
 def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
@@ -303,11 +305,15 @@ def bump_area_version(session: Session, hamlet_id: int) -> int:
     hamlet commit in version order (a pull since v never skips a row) and queue instead of deadlocking
     when each takes its hamlets in id order first. Taken again in the same transaction it simply
     moves on: versions only need to grow."""
+    return int(fetch(session, _bump(is_postgresql(session)), {"hamlet": hamlet_id})[0][0])
+
+
+@lru_cache(maxsize=2)
+def _bump(postgresql: bool) -> Any:
     table = table_of(AreaVersion)
-    stmt = (
-        _insert(session, table)
-        .values(hamlet_id=hamlet_id, version=1)
+    return (
+        (pg_insert if postgresql else sqlite_insert)(table)
+        .values(hamlet_id=bindparam("hamlet"), version=1)
         .on_conflict_do_update(index_elements=["hamlet_id"], set_={"version": table.c.version + 1})
         .returning(table.c.version)
     )
-    return int(session.execute(stmt).scalar_one())

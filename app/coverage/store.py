@@ -120,7 +120,7 @@ def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UU
         return found
 
     query = _state_query(sql.is_postgresql(session))
-    for kind, hid, c, pid, key, number, day, moment in sql.rows(session, query, {"households": household_ids}):
+    for kind, hid, c, pid, key, number, day, moment in sql.fetch(session, query, {"households": household_ids}):
         scope = out[as_uuid(hid)].setdefault(c, ScopeState())
         if kind == "h":
             scope.visits, scope.last_outcome, scope.visited_on = number, key, day

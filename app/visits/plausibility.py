@@ -14,9 +14,11 @@ recomputed exactly (`coverage.rebuild`), as after any other rare change.
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app import coverage
@@ -63,11 +65,7 @@ def assess(
             reasons[visit_id] = "future"
     low = min(at for _, at in new) - DENSE_SPAN
     high = max(at for _, at in new) + DENSE_SPAN
-    stored = session.exec(
-        select(Visit.id, Visit.visited_at, Visit.review).where(
-            Visit.volunteer_id == volunteer_id, col(Visit.visited_at) >= low, col(Visit.visited_at) <= high
-        )
-    ).all()
+    stored = coverage.sql.fetch(session, _nearby_query(), {"volunteer": volunteer_id, "low": low, "high": high})
     new_ids = {visit_id for visit_id, _ in new}
     times = [(at, visit_id) for visit_id, at, _ in stored if visit_id not in new_ids] + [(at, i) for i, at in new]
     too_dense = dense(times)
@@ -75,6 +73,16 @@ def assess(
         reasons.setdefault(visit_id, "too_dense")
     retro = {visit_id for visit_id, _, review in stored if review is None and visit_id in too_dense}
     return reasons, retro - new_ids
+
+
+@lru_cache(maxsize=1)
+def _nearby_query() -> Any:
+    """A volunteer's visits stored with a `visited_at` between :low and :high."""
+    return sa_select(col(Visit.id), col(Visit.visited_at), col(Visit.review)).where(
+        col(Visit.volunteer_id) == bindparam("volunteer"),
+        col(Visit.visited_at) >= bindparam("low"),
+        col(Visit.visited_at) <= bindparam("high"),
+    )
 
 
 def flag_new(session: Session, volunteer_id: int, visits: list[coverage.NewVisit]) -> set[uuid.UUID]:

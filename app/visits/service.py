@@ -11,9 +11,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, cast, literal, null, union_all
+from sqlalchemy import Date, Integer, String, bindparam, cast, literal, null, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -123,12 +124,13 @@ class _References:
 _OWN_UNIT, _PART_UNIT = aliased(AdminUnit), aliased(AdminUnit)  # made once: an alias is costly to build
 
 
-def _references(session: Session, actor: User, campaign_ids: set[int]) -> _References:
-    """`_References` in one query: rows of (kind, text, number, start, end, path, part path) where
+@lru_cache(maxsize=2)
+def _references_query(postgresql: bool) -> Any:
+    """The rows `_references` reads, built once: rows of (kind, text, number, start, end, path, part path) where
     kind is s (a skill: id, position), m (a milestone: id), t (a team: number id, path) or c (a
     campaign: number id, its dates, its own unit's path and one unit taking part per row)."""
     no_text, no_number, no_date = cast(null(), String), cast(null(), Integer), cast(null(), Date)
-    no_path = no_text
+    no_path, own, part = no_text, _OWN_UNIT, _PART_UNIT
     parts = [
         sa_select(literal("s"), col(Skill.id), col(Skill.position), no_date, no_date, no_path, no_path),
         sa_select(literal("m"), col(Milestone.id), no_number, no_date, no_date, no_path, no_path).where(
@@ -137,26 +139,28 @@ def _references(session: Session, actor: User, campaign_ids: set[int]) -> _Refer
         sa_select(literal("t"), no_text, col(Team.id), no_date, no_date, col(AdminUnit.path), no_path)
         .join(TeamMember, col(TeamMember.team_id) == Team.id)
         .join(AdminUnit, col(AdminUnit.id) == Team.unit_id)
-        .where(col(TeamMember.user_id) == actor.id),
-    ]
-    if campaign_ids:
-        own, part = _OWN_UNIT, _PART_UNIT
-        parts.append(
-            sa_select(
-                literal("c"),
-                no_text,
-                col(Campaign.id),
-                col(Campaign.starts_on),
-                col(Campaign.ends_on),
-                col(own.path),
-                col(part.path),
-            )
-            .outerjoin(own, col(own.id) == Campaign.unit_id)
-            .outerjoin(CampaignUnit, col(CampaignUnit.campaign_id) == Campaign.id)
-            .outerjoin(part, col(part.id) == CampaignUnit.unit_id)
-            .where(coverage.sql.among(session, col(Campaign.id), campaign_ids))
+        .where(col(TeamMember.user_id) == bindparam("actor")),
+        sa_select(
+            literal("c"),
+            no_text,
+            col(Campaign.id),
+            col(Campaign.starts_on),
+            col(Campaign.ends_on),
+            col(own.path),
+            col(part.path),
         )
-    rows = session.execute(union_all(*parts)).all()
+        .outerjoin(own, col(own.id) == Campaign.unit_id)
+        .outerjoin(CampaignUnit, col(CampaignUnit.campaign_id) == Campaign.id)
+        .outerjoin(part, col(part.id) == CampaignUnit.unit_id)
+        .where(coverage.sql.in_named(col(Campaign.id), "campaigns", postgresql)),
+    ]
+    return union_all(*parts)
+
+
+def _references(session: Session, actor: User, campaign_ids: set[int]) -> _References:
+    """`_References` in one query (`_references_query`)."""
+    query = _references_query(coverage.sql.is_postgresql(session))
+    rows = coverage.sql.fetch(session, query, {"actor": actor.id, "campaigns": sorted(campaign_ids)})
     skills = [text for kind, text, position, *_ in sorted(rows, key=lambda r: r[2] or 0) if kind == "s"]
     found: dict[int, tuple[tuple[date, date], str | None, list[str]]] = {}
     for kind, _, number, starts, ends, path, part_path in rows:
@@ -232,16 +236,53 @@ def take_hamlets(
     in id order, before any household row is locked: the order every writer takes them in, so two
     batches writing the same hamlets queue on the first lock instead of deadlocking.
     Returns {hamlet id: (version, path)}."""
-    # One IN over a subquery (a semi-join PostgreSQL runs by index), not an OR of two, which it cannot.
-    ids: Any = select(Household.hamlet_id).where(coverage.sql.among(session, col(Household.id), household_ids))
-    if hamlet_ids:
-        ids = ids.union_all(select(AdminUnit.id).where(coverage.sql.among(session, col(AdminUnit.id), hamlet_ids)))
-    rows = session.exec(
-        select(AdminUnit.id, AdminUnit.path).where(AdminUnit.level == "hamlet", col(AdminUnit.id).in_(ids))
-    ).all()
+    query = _hamlets_query(coverage.sql.is_postgresql(session))
+    rows = coverage.sql.fetch(session, query, {"households": sorted(household_ids), "hamlets": sorted(hamlet_ids)})
     paths = {h: path for h, path in rows if h is not None and scope.can_write_hamlet(h, path)}
     versions = coverage.lock(session, set(paths), set())  # the households are locked by the caller
     return {h: (version, paths[h]) for h, version in versions.items()}
+
+
+@lru_cache(maxsize=2)
+def _hamlets_query(postgresql: bool) -> Any:
+    """The hamlets listed (`:hamlets`) or holding one of the households (`:households`), with their
+    paths. One IN over a subquery (a semi-join PostgreSQL runs by index), not an OR of two, which it
+    cannot."""
+    ids: Any = union_all(
+        sa_select(col(Household.hamlet_id)).where(coverage.sql.in_named(col(Household.id), "households", postgresql)),
+        sa_select(col(AdminUnit.id)).where(coverage.sql.in_named(col(AdminUnit.id), "hamlets", postgresql)),
+    )
+    return sa_select(col(AdminUnit.id), col(AdminUnit.path)).where(
+        col(AdminUnit.level) == "hamlet", col(AdminUnit.id).in_(ids)
+    )
+
+
+@lru_cache(maxsize=2)
+def _stored_query(postgresql: bool) -> Any:
+    """The visits of a batch already stored (`:visits`), with their content hashes."""
+    return sa_select(col(Visit.id), col(Visit.content_hash)).where(
+        coverage.sql.in_named(col(Visit.id), "visits", postgresql)
+    )
+
+
+@lru_cache(maxsize=2)
+def _people_query(postgresql: bool) -> Any:
+    """The people a batch names (`:people`): their households, and whether they were deleted."""
+    return sa_select(col(Person.id), col(Person.household_id), col(Person.deleted_at)).where(
+        coverage.sql.in_named(col(Person.id), "people", postgresql)
+    )
+
+
+@lru_cache(maxsize=2)
+def _households_query(postgresql: bool) -> Any:
+    """The households of a batch (`:households`), locked in id order and read as they are now."""
+    return (
+        select(Household)
+        .where(coverage.sql.in_named(col(Household.id), "households", postgresql))
+        .order_by(col(Household.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def record_visit(session: Session, *, actor: User, scope: Scope, data: VisitIn) -> tuple[Visit, bool]:
@@ -273,42 +314,22 @@ def record_visits(
     if not items:
         return results
     digests = [content_hash(d) for d in items]
-    stored = dict(
-        session.exec(
-            select(Visit.id, Visit.content_hash).where(
-                coverage.sql.among(session, col(Visit.id), {d.id for d in items})
-            )
-        ).all()
-    )
+    postgresql = coverage.sql.is_postgresql(session)
+    stored = dict(coverage.sql.fetch(session, _stored_query(postgresql), {"visits": sorted({d.id for d in items})}))
     household_ids = {d.household_id for d in items}
     taken = dict(taken) if taken else take_hamlets(session, scope, hamlet_ids=set(), household_ids=household_ids)
     # Locked, then read as they are now: deleted or moved while we waited for the hamlet's lock.
     found = {
-        h.id: h
-        for h in session.exec(
-            select(Household)
-            .where(coverage.sql.among(session, col(Household.id), household_ids))
-            .order_by(col(Household.id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
+        h.id: h for h in session.exec(_households_query(postgresql), params={"households": sorted(household_ids)}).all()
     }
     moved = {h.hamlet_id for h in found.values()} - set(taken)
     if moved:  # moved into a hamlet this batch had not taken: its version too (rare)
         taken.update(take_hamlets(session, scope, hamlet_ids=moved, household_ids=set()))
     person_ids = {p.person_id for d in items for p in d.people}
-    known = (
-        {
-            i: (h, d)
-            for i, h, d in session.exec(
-                select(Person.id, Person.household_id, Person.deleted_at).where(
-                    coverage.sql.among(session, col(Person.id), person_ids)
-                )
-            ).all()
-        }
-        if person_ids
-        else {}
-    )
+    people: list[tuple[Any, ...]] = []
+    if person_ids:  # none on a visit where no one was met
+        people = coverage.sql.fetch(session, _people_query(postgresql), {"people": sorted(person_ids)})
+    known = {i: (h, d) for i, h, d in people}
     refs = _references(session, actor, {d.campaign_id for d in items if d.campaign_id is not None})
     skills, campaigns, teams = refs.skills, refs.campaigns, refs.teams
     skill_set = set(skills)
