@@ -88,30 +88,38 @@ KEEP_ALIVE_SECONDS = 30
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Run the API and the PWA with uvicorn (refuses a missing or short SECRET_KEY outside development)."""
-    import uvicorn
-
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    access_log: bool = typer.Option(True, help="one log line per request"),
+    log_level: str = typer.Option("info", help="critical | error | warning | info | debug"),
+) -> None:
+    """Run the API and the PWA with uvicorn (refuses a missing or short SECRET_KEY outside development).
+    Several workers each listen on a socket of their own, so connections are shared evenly (app/serve.py)."""
+    from app import serve as server
     from app.config import get_settings, secret_key_problem
 
     problem = secret_key_problem(get_settings())
     if problem is not None:
         typer.echo(problem, err=True)
         raise typer.Exit(1)
-    # On SIGTERM, requests in flight get a few seconds to finish; then the process stops regardless.
-    uvicorn.run(
-        "app.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
+    options = {
+        "app": "app.asgi:app",
+        "host": host,
+        "port": port,
+        "proxy_headers": True,
         # libuv's loop and the C parser: less of the event loop's time per request, so liveness and
         # admission stay quick while the worker threads are busy with pushes.
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-    )
+        "loop": "uvloop",
+        "http": "httptools",
+        # On SIGTERM, requests in flight get a few seconds to finish; then the process stops regardless.
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "access_log": access_log,
+        "log_level": log_level,
+    }
+    raise typer.Exit(server.run(options, workers))
 
 
 @app.command("create-user")

@@ -1,11 +1,11 @@
 """Sync push ingest over real HTTP on PostgreSQL (issues 3 and 11). Not a test.
 
-    .venv/bin/python bench/sync_ingest.py [--batch N --devices D] [--history K] [--seconds 10] [--url …]
+    .venv/bin/python bench/sync_ingest.py [--batch N --devices D] [--history K] [--seconds 30] [--url …]
 
 Creates a fresh PostgreSQL database, migrates it and seeds one commune: a hamlet per device with its
 volunteer, client and households (3 people each), a 500-household hamlet for the pull and one for
-the history runs. Starts `uvicorn app.asgi:app --workers 2` on 127.0.0.1 against it, then prints one
-table, every figure from this one run:
+the history runs. Starts `tungnha serve --workers 2` on 127.0.0.1 against it (as the Dockerfile
+does), then prints one table, every figure from this one run:
 
 - ingest: D devices (threads, one HTTP connection each) push batches of N `visit.create` mutations
   (3 people × 5 skills, a milestone; the visits of a batch in no particular time order) back to
@@ -246,8 +246,10 @@ def visit_batch(
 class Server:
     def __init__(self, url: str, port: int, workers: int) -> None:
         env = {**os.environ, "DATABASE_URL": url}
-        cmd = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(port)]
-        cmd += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+        # As deployed (Dockerfile): `tungnha serve`, whose workers each listen on a socket of their own.
+        tungnha = str(Path(sys.executable).parent / "tungnha")
+        cmd = [tungnha, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        cmd += ["--no-access-log", "--log-level", "warning"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
         self.base = f"http://127.0.0.1:{port}"
         self.peak_rss = 0
@@ -478,7 +480,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, help="visits per push (with --devices: run only that case)")
     parser.add_argument("--devices", type=int, help="devices pushing at once")
     parser.add_argument("--history", type=int, help="earlier visits per household for the CPU run (besides 0)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each ingest run")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each ingest run (as issue 11 measured)")
     parser.add_argument("--households", type=int, default=100, help="households per device hamlet")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=0, help="0: a free one")
@@ -522,7 +524,7 @@ def main() -> None:
     rows_out: list[tuple[str, str, str]] = []
     best = 0.0
     try:
-        log(f"server: uvicorn app.asgi:app --workers {args.workers} on {server.base}, pids {server.workers()}")
+        log(f"server: tungnha serve --workers {args.workers} on {server.base}, pids {server.workers()}")
         for size, n in cases:
             server.peak_rss = 0
             wall, lat, visits = run_devices(server, area, n, size, args.seconds, rng)
