@@ -7,11 +7,14 @@ official of a 2025 unit read the pre-2025 units inside it (`require_unit_across_
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, bindparam, false, true
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.coverage import sql
 from app.errors import OutsideYourArea
 from app.models import AdminUnit, Team, TeamMember, User, VolunteerArea
 from app.models.units import SCHEME_2025
@@ -112,6 +115,17 @@ def led_team_hamlet_ids(session: Session, user_id: int) -> set[int]:
     return ids
 
 
+@lru_cache(maxsize=1)
+def _area_query() -> Any:
+    """A volunteer's hamlets (`:user`) and their paths, built once: every push and pull reads it."""
+    return (
+        sa_select(col(AdminUnit.id), col(AdminUnit.path))
+        .join(VolunteerArea, col(VolunteerArea.hamlet_id) == AdminUnit.id)
+        .where(col(VolunteerArea.user_id) == bindparam("user"))
+        .order_by(col(AdminUnit.id))
+    )
+
+
 def scope_for(session: Session, user: User) -> Scope:
     if user.role == "admin":
         return Scope(user=user, is_admin=True)
@@ -121,12 +135,7 @@ def scope_for(session: Session, user: User) -> Scope:
         return Scope(user=user, unit_path=unit.path if unit else "\x00")
     assert user.id is not None
     if user.role != "team_leader":  # a volunteer's area and its paths, in one query
-        rows = session.exec(
-            select(AdminUnit.id, AdminUnit.path)
-            .join(VolunteerArea, col(VolunteerArea.hamlet_id) == AdminUnit.id)
-            .where(VolunteerArea.user_id == user.id)
-            .order_by(col(AdminUnit.id))
-        ).all()
+        rows = sql.fetch(session, _area_query(), {"user": user.id})
         return Scope(
             user=user, hamlet_ids=frozenset(i for i, _ in rows if i is not None), hamlet_paths=tuple(p for _, p in rows)
         )

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -164,11 +163,12 @@ def _push(session: Session, *, actor: User, scope: Scope, data: PushIn, guarded:
             session.add(_rejection(client.client_id, results[i]))
     session.flush()
     _repeat_rejections(session, client.client_id, results)
-    session.execute(
-        update(SyncClient)
-        .where(col(SyncClient.client_id) == client.client_id)
-        .values(last_seq=last_seq, last_push_at=utcnow())
-    )
+    sql.Writes().add(
+        table_of(SyncClient),
+        [{"client_id": client.client_id, "last_seq": last_seq, "last_push_at": utcnow()}],
+        ["client_id"],
+        "update",
+    ).run(session)
     return PushOut(last_seq=last_seq, results=[results[i] for i in range(len(mutations))])
 
 
