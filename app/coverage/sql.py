@@ -30,6 +30,11 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _insert(postgresql: bool, table: Table) -> Any:
+    """The dialect's INSERT, the one with ON CONFLICT."""
+    return (pg_insert if postgresql else sqlite_insert)(table)
+
+
 def _chunks(rows: Sequence[dict[str, Any]], size: int = CHUNK) -> Iterable[Sequence[dict[str, Any]]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -144,8 +149,9 @@ def _pg_query(stmt: Any, dialect: Dialect) -> tuple[str, tuple[str, ...], dict[s
 def fetch(session: Session, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of a statement built once (at import, or cached), as plain tuples. On PostgreSQL it is
     sent as it is on the session's connection: no compiling, keying or result processing per call,
-    which for the thousands of state rows a push reads costs more than the query. Uuid columns are
-    best selected as text (`as_text`): a text value is read in C, a UUID object built in Python."""
+    which for the thousands of state rows a push reads costs more than the query. Many Uuid values
+    are best selected cast to text (as `store._state_query` does): text is read in C, a UUID built in
+    Python."""
     session.flush()  # as the ORM's autoflush would: the rows read may depend on objects still pending
     if not is_postgresql(session):
         return [tuple(r) for r in session.execute(stmt, params).all()]
@@ -266,7 +272,7 @@ def insert_or_lock(session: Session, table: Table, keys: list[str], row: dict[st
 
 @lru_cache(maxsize=32)
 def _insert_or_lock(postgresql: bool, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
-    stmt = (pg_insert if postgresql else sqlite_insert)(table).values({c: bindparam(c) for c in columns})
+    stmt = _insert(postgresql, table).values({c: bindparam(c) for c in columns})
     stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={k: table.c[k] for k in keys})
     return stmt.returning(*table.c)
 
@@ -312,7 +318,7 @@ def bump_area_version(session: Session, hamlet_id: int) -> int:
 def _bump(postgresql: bool) -> Any:
     table = table_of(AreaVersion)
     return (
-        (pg_insert if postgresql else sqlite_insert)(table)
+        _insert(postgresql, table)
         .values(hamlet_id=bindparam("hamlet"), version=1)
         .on_conflict_do_update(index_elements=["hamlet_id"], set_={"version": table.c.version + 1})
         .returning(table.c.version)
