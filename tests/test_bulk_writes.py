@@ -2,11 +2,13 @@
 array-bound statement for all of them, on SQLite one executemany each; the same rows either way."""
 
 import pytest
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.coverage import sql
-from app.models import UnitCoverage
+from app.coverage.store import _state_query
+from app.models import Person, UnitCoverage
 from app.models.base import table_of
 from tests.factories import make_tree
 
@@ -63,3 +65,59 @@ def test_large_writes_go_in_chunks(session: Session, monkeypatch: pytest.MonkeyP
 def test_a_refused_row_raises_the_database_error_as_sqlalchemy_does(session: Session) -> None:
     with pytest.raises(IntegrityError):
         sql.bulk_insert(session, COV, [{"unit_id": 2_000_000_000, "campaign_id": 0}])  # no such unit
+
+
+@pytest.fixture
+def pg_engine(engine: Engine) -> Engine:
+    """PostgreSQL only (conftest leaves the SQLite copies out): prepared statements' generic plans."""
+    return engine
+
+
+def _generic_plan(session: Session, statement: str, values: list[str]) -> str:
+    """The plan PostgreSQL keeps for a prepared statement once it stops planning each call (psycopg
+    prepares a statement run five times), forced here rather than waited for."""
+    session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    session.connection().exec_driver_sql(f"PREPARE probe AS {statement}")  # the parameters' types come from their casts
+    rows = session.connection().exec_driver_sql(f"EXPLAIN EXECUTE probe ({', '.join(values)})").all()
+    session.connection().exec_driver_sql("DEALLOCATE probe")
+    return "\n".join(r[0] for r in rows)
+
+
+def test_a_push_finds_its_rows_through_indexes_whatever_the_tables_size(pg_engine: Engine, session: Session) -> None:
+    """A push updates a few people and reads a few households' state. Joined only with a JSON document
+    or an id array, whose size a generic plan cannot know, PostgreSQL hashed them and read the whole
+    person and person_skill tables on every push: the cost grew with everyone's data, not the push's.
+    With 6,000 people, neither statement may read a whole table."""
+    tree = make_tree(session)
+    session.execute(
+        text(
+            "INSERT INTO household (id, hamlet_id, province_code, address, head_name, head_name_key, member_count,"
+            " created_at, updated_at, version)"
+            " SELECT gen_random_uuid(), :hamlet, '93', 'Ấp ' || n, 'Chủ hộ ' || n, 'chu ho ' || n, 3, now(), now(), 1"
+            " FROM generate_series(1, 2000) AS n"
+        ),
+        {"hamlet": tree.hamlet.id},
+    )
+    session.execute(
+        text(
+            "INSERT INTO person (id, household_id, hamlet_id, created_at, updated_at, version)"
+            " SELECT gen_random_uuid(), h.id, h.hamlet_id, now(), now(), 1 FROM household AS h, generate_series(1, 3)"
+        )
+    )
+    session.execute(
+        text(
+            "INSERT INTO person_skill (person_id, campaign_id, skill_id, level)"
+            " SELECT p.id, 0, s.id, 1 FROM person AS p, skill AS s"
+        )
+    )
+    session.execute(text("ANALYZE household, person, person_skill"))
+    dialect = session.get_bind().dialect
+
+    shape = sql._Shape(table_of(Person), ("id", "version"), ("id",), "update", ("version",))
+    update, _ = sql._pg_text((shape,), dialect)
+    plan = _generic_plan(session, update, ["'[]'"])
+    assert "Seq Scan" not in plan and "pk_person" in plan, plan
+
+    state, names, fixed = sql._pg_query(_state_query(True), dialect)
+    plan = _generic_plan(session, state, [repr(str(fixed[n])) if fixed.get(n) is not None else "'{}'" for n in names])
+    assert "Seq Scan" not in plan and "pk_person_skill" in plan, plan

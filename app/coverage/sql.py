@@ -12,6 +12,8 @@ import orjson
 import psycopg
 from psycopg import RawCursor
 from sqlalchemy import JSON, Dialect, Select, String, Table, Text, any_, bindparam, column, func, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects import postgresql as _postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,6 +26,7 @@ from app.models.base import table_of
 
 CHUNK = 2000  # rows per executemany (SQLite)
 PG_CHUNK = 20_000  # rows per statement (PostgreSQL)
+_PG_DIALECT = _postgresql.dialect()
 
 
 def is_postgresql(session: Session) -> bool:
@@ -79,10 +82,22 @@ def _pg(shape: _Shape, prefix: str) -> Any:
         return (
             update(table)
             .values({c: source.c[c] for c in others})
-            .where(*[table.c[k] == source.c[k] for k in shape.keys])
+            .where(*[table.c[k] == source.c[k] for k in shape.keys], _listed(table, shape.keys[0], prefix))
         )
     stmt = pg_insert(table).from_select(list(shape.columns), rows, include_defaults=False)
     return _on_conflict(stmt, shape, others)
+
+
+def _listed(table: Table, key: str, prefix: str) -> Any:
+    """`key = ANY(ARRAY(the document's keys))`: the rows to update found through the key's index.
+    Joined only with the document, whose size the planner cannot know (it assumes 100 rows), a
+    prepared statement's generic plan hashes them and reads the whole table, every push; an array
+    from a subquery is looked up in the index whatever the table's size."""
+    kind = table.c[key].type.compile(dialect=_PG_DIALECT)
+    return sql_text(
+        f"{table.name}.{key} = ANY(ARRAY(SELECT (e.value ->> '{key}')::{kind} "
+        f"FROM json_array_elements(:{prefix}rows) AS e))"
+    ).bindparams(bindparam(f"{prefix}rows", type_=JSON))
 
 
 def _on_conflict(stmt: Any, shape: _Shape, others: list[str]) -> Any:
@@ -286,6 +301,15 @@ def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement
 def in_named(column: Any, name: str, postgresql: bool) -> ColumnElement[bool]:
     """`column IN :name` for a statement built once and run with {name: values}, as `among` writes it."""
     return _in(column, name, None, postgresql)
+
+
+def in_rows_of(column: Any, subquery: Select[Any], postgresql: bool) -> ColumnElement[bool]:
+    """`column IN (subquery)`. On PostgreSQL as `= ANY(ARRAY(subquery))`: looked up in the column's
+    index whatever a prepared statement's generic plan guesses of the subquery's size (guessing
+    dozens of rows, it would hash them and read the whole table on every call)."""
+    if postgresql:
+        return column == any_(func.array(subquery.scalar_subquery()))  # type: ignore[no-any-return]
+    return column.in_(subquery)  # type: ignore[no-any-return]
 
 
 def _in(column: Any, name: str | None, values: list[Any] | None, postgresql: bool) -> ColumnElement[bool]:

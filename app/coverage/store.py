@@ -63,6 +63,9 @@ def _state_query(postgresql: bool) -> Any:
         return sql.in_named(column, "households", postgresql)
 
     no_person, no_moment = cast(null(), String), cast(null(), HS.c.last_visit_at.type)
+    people = table_of(Person)
+    members = people.alias("members")
+    listed = select(members.c.id).where(inside(members.c.household_id))
     status = select(
         literal("h"),
         cast(HS.c.household_id, String),
@@ -73,7 +76,6 @@ def _state_query(postgresql: bool) -> Any:
         HS.c.visited_on,
         HS.c.last_visit_at,
     ).where(inside(HS.c.household_id))
-    people = table_of(Person)
     skills = (
         select(
             literal("s"),
@@ -86,7 +88,7 @@ def _state_query(postgresql: bool) -> Any:
             no_moment,
         )
         .join(people, people.c.id == PS.c.person_id)
-        .where(inside(people.c.household_id))
+        .where(inside(people.c.household_id), sql.in_rows_of(PS.c.person_id, listed, postgresql))
     )
     milestones = (
         select(
@@ -100,7 +102,7 @@ def _state_query(postgresql: bool) -> Any:
             no_moment,
         )
         .join(people, people.c.id == PM.c.person_id)
-        .where(inside(people.c.household_id))
+        .where(inside(people.c.household_id), sql.in_rows_of(PM.c.person_id, listed, postgresql))
     )
     return status.union_all(skills, milestones)
 
