@@ -1,16 +1,16 @@
 """The import's error report: the rows with errors or warnings and the rows skipped, as an xlsx an
-official can fix the list from. Every cell is written as a string: nothing in it is ever a formula."""
+official can fix the list from. Every cell is written as a string: nothing in it is ever a formula.
+
+openpyxl is imported where a report is written, not with the module: a server worker that never writes
+one does not carry it (about 13 MB)."""
 
 import io
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
 if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
     from app.households.importer import Analysis
 
 STATUS_VI = {
@@ -40,7 +40,11 @@ ROW_HEADERS = [
 ]
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any, bold: bool = False) -> WriteOnlyCell:
+def _cell(sheet: "WriteOnlyWorksheet", value: Any, bold: bool = False) -> "WriteOnlyCell":
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
     text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # a text starting with "=" stays text
@@ -49,11 +53,13 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, bold: bool = False) -> WriteOnl
     return cell
 
 
-def _append(sheet: WriteOnlyWorksheet, values: list[Any], bold: bool = False) -> None:
+def _append(sheet: "WriteOnlyWorksheet", values: list[Any], bold: bool = False) -> None:
     sheet.append([_cell(sheet, v, bold) for v in values])
 
 
 def error_report(result: "Analysis") -> bytes:
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     rows = book.create_sheet("Dòng cần xem lại")
     for letter, width in zip("ABCDEFGHI", (18, 8, 20, 18, 26, 30, 16, 50, 60), strict=True):

@@ -30,9 +30,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import exists
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
@@ -895,6 +892,12 @@ EXAMPLE_NOTE = (
 
 
 def template_xlsx(hamlets: list[AdminUnit]) -> bytes:
+    """openpyxl is imported here, not with the module: a server worker that never writes a template
+    does not carry it (about 13 MB)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

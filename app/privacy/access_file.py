@@ -1,13 +1,16 @@
-"""The printable answer to an access request: one workbook, a sheet per kind of record, text as text."""
+"""The printable answer to an access request: one workbook, a sheet per kind of record, text as text.
+
+openpyxl is imported where the workbook is written, not with the module: a server worker that never
+writes one does not carry it (about 13 MB)."""
 
 import io
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from app.text import printable
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SOURCE_VI = {"import": "Danh sách của xã/phường", "door": "Ghi nhận tại nhà"}
 CONSENT_VI = {"unknown": "Chưa rõ", "given": "Đã đồng ý", "withdrawn": "Đã rút đồng ý"}
@@ -25,7 +28,9 @@ def _day(iso: str | None) -> str:
     return f"{day} {iso[11:16]}" if len(iso) > 10 else day
 
 
-def _put(ws: Worksheet, row: list[Any], *, bold: bool = False) -> None:
+def _put(ws: "Worksheet", row: list[Any], *, bold: bool = False) -> None:
+    from openpyxl.styles import Alignment, Font
+
     ws.append([printable(v) if isinstance(v, str) else v for v in row])
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str):
@@ -34,7 +39,7 @@ def _put(ws: Worksheet, row: list[Any], *, bold: bool = False) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int]) -> Worksheet:
+def _sheet(wb: "Workbook", title: str, headers: list[str], widths: list[int]) -> "Worksheet":
     ws = wb.create_sheet(title)
     for i, w in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + i)].width = w
@@ -49,6 +54,8 @@ def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int]) -> W
 
 
 def to_xlsx(data: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+
     wb = Workbook()
     assert wb.active is not None
     wb.remove(wb.active)

@@ -1,18 +1,16 @@
 """The audit log: every export, every named read outside one's hamlets, every erasure, access request,
-consent change, password reset and account change. Rows hold ids and counts, never a household's data."""
+consent change, password reset and account change. Rows hold ids and counts, never a household's data.
+
+Every router records here; only the xlsx file needs openpyxl, so it is imported there, not with the
+module: a server worker that never writes one does not carry it (about 13 MB)."""
 
 import csv
 import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
@@ -22,6 +20,10 @@ from app.errors import Forbidden
 from app.models import AdminUnit, AuditEntry, User
 from app.models.base import table_of, utcnow
 from app.text import csv_cell, printable
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 CATEGORY_VI = {
     "export": "Xuất tệp",
@@ -261,7 +263,10 @@ def _values(n: int, item: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> WriteOnlyCell:
+def _cell(ws: "WriteOnlyWorksheet", value: Any, *, bold: bool = False) -> "WriteOnlyCell":
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cell = WriteOnlyCell(ws, None)
     if isinstance(value, str):
         cell.value = printable(value)
@@ -273,6 +278,9 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> WriteOnl
 
 
 def to_xlsx(items: list[dict[str, Any]], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook(write_only=True)
     ws: WriteOnlyWorksheet = wb.create_sheet("Nhật ký")
     for i, (_, width) in enumerate(COLUMNS, start=1):

@@ -18,6 +18,9 @@ Text never becomes a formula: xlsx text cells are typed as strings, csv text cel
 = + - @ tab or CR get a leading quote, and characters a file cannot carry (left by rows stored before
 the text checks) are removed, so no stored row can break or arm a file. Every figure comes from the
 objects the JSON endpoints return, so a file never says something the screen does not.
+
+openpyxl is imported by the functions that write a workbook, not with the module, and the shared styles
+are built on first use: a server worker that never writes a workbook does not carry it (about 13 MB).
 """
 
 import csv
@@ -26,18 +29,19 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.worksheet import Worksheet
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from app.reports.schemas import CoverageFigures, CoverageOut, ProgressOut, ToVisitOut, UnitRef
 from app.text import csv_cell, fold, printable
 from app.visits.service import local_day
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, PatternFill
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
 
 REASONS_VI = {
     "not_visited": "Chưa thăm",
@@ -57,14 +61,43 @@ FONT_NAME = "Times New Roman"
 PERCENT = "0.0%"
 INTEGER = "#,##0"
 DATE = "dd/mm/yyyy"
-THIN = Side(style="thin")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
-def font(*, bold: bool = False, italic: bool = False, size: float = 12) -> Font:
+# The shared styles, built once on first use (not at import, which would load openpyxl).
+
+
+@cache
+def box() -> "Border":
+    from openpyxl.styles import Border, Side
+
+    thin = Side(style="thin")
+    return Border(left=thin, right=thin, top=thin, bottom=thin)
+
+
+@cache
+def header_fill() -> "PatternFill":
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("solid", fgColor="F2F2F2")
+
+
+@cache
+def center() -> "Alignment":
+    from openpyxl.styles import Alignment
+
+    return Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+@cache
+def align_left() -> "Alignment":
+    from openpyxl.styles import Alignment
+
+    return Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+
+def font(*, bold: bool = False, italic: bool = False, size: float = 12) -> "Font":
+    from openpyxl.styles import Font
+
     return Font(name=FONT_NAME, bold=bold, italic=italic, size=size)
 
 
@@ -164,12 +197,15 @@ def subject_of(what: str, campaign: Any) -> str:
     return f"Kết quả {campaign.name} (từ ngày {_d(campaign.starts_on)} đến ngày {_d(campaign.ends_on)})"
 
 
-def _put(ws: Worksheet, row: int, first: int, last: int, text: str, f: Font, align: Alignment = CENTER) -> None:
+def _put(
+    ws: "Worksheet", row: int, first: int, last: int, text: str, f: "Font", align: "Alignment | None" = None
+) -> None:
+    """`align` defaults to `center()`."""
     cell = ws.cell(row=row, column=first)
     cell.value = printable(text)
     cell.data_type = "s"
     cell.font = f
-    cell.alignment = align
+    cell.alignment = align if align is not None else center()
     if last > first:
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
@@ -179,7 +215,7 @@ def _split(ncols: int) -> int:
     return max(2, (ncols * 2) // 5)
 
 
-def write_heading(ws: Worksheet, ncols: int, head: Heading) -> int:
+def write_heading(ws: "Worksheet", ncols: int, head: Heading) -> int:
     """Rows 1–9: the header block. Returns the first free row."""
     left = _split(ncols)
     _put(ws, 1, 1, left, head.issuer_above, font())
@@ -196,7 +232,7 @@ def write_heading(ws: Worksheet, ncols: int, head: Heading) -> int:
     return 10
 
 
-def write_signature(ws: Worksheet, row: int, ncols: int, head: Heading) -> int:
+def write_signature(ws: "Worksheet", row: int, ncols: int, head: Heading) -> int:
     """NGƯỜI LẬP BIỂU on the left, TM. … / CHỦ TỊCH on the right, then Nơi nhận. Returns the last row."""
     left = _split(ncols)
     row += 1
@@ -206,14 +242,16 @@ def write_signature(ws: Worksheet, row: int, ncols: int, head: Heading) -> int:
     _put(ws, row + 2, 1, left, "(Ký, ghi rõ họ tên)", font(italic=True))
     _put(ws, row + 2, left + 1, ncols, "(Ký tên, đóng dấu)", font(italic=True))
     row += 7
-    _put(ws, row, 1, left, "Nơi nhận:", font(bold=True, italic=True, size=11), LEFT)
-    _put(ws, row + 1, 1, left, "- Như trên;", font(size=11), LEFT)
-    _put(ws, row + 2, 1, left, "- Lưu: VT.", font(size=11), LEFT)
+    _put(ws, row, 1, left, "Nơi nhận:", font(bold=True, italic=True, size=11), align_left())
+    _put(ws, row + 1, 1, left, "- Như trên;", font(size=11), align_left())
+    _put(ws, row + 2, 1, left, "- Lưu: VT.", font(size=11), align_left())
     return row + 2
 
 
-def print_ready(ws: Worksheet | WriteOnlyWorksheet, header_first: int, header_last: int, freeze: str) -> None:
+def print_ready(ws: "Worksheet | WriteOnlyWorksheet", header_first: int, header_last: int, freeze: str) -> None:
     """A4 landscape fitted to the page width, the table header repeated on every page, frozen panes."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -234,7 +272,9 @@ Group = tuple[str, list[Column]]  # a header over several columns ("" = a column
 class Table:
     """A bordered table: a two-row header (groups over columns), numbered rows, a bold totals row."""
 
-    def __init__(self, ws: Worksheet, row: int, lead: list[Column], groups: list[Group]) -> None:
+    def __init__(self, ws: "Worksheet", row: int, lead: list[Column], groups: list[Group]) -> None:
+        from openpyxl.utils import get_column_letter
+
         self.ws = ws
         self.columns: list[Column] = [*lead, *(c for _, cols in groups for c in cols)]
         self.header_first = row
@@ -256,8 +296,8 @@ class Table:
             col += len(cols)
         for c in range(1, len(self.columns) + 1):  # the merged cells' borders
             for r in (row, row + 1):
-                self.ws.cell(row=r, column=c).border = BOX
-                self.ws.cell(row=r, column=c).fill = HEADER_FILL
+                self.ws.cell(row=r, column=c).border = box()
+                self.ws.cell(row=r, column=c).fill = header_fill()
         ws.row_dimensions[row + 1].height = 60
         self.next_row = row + 2
 
@@ -270,16 +310,18 @@ class Table:
             if isinstance(value, str):
                 cell.value = printable(value)
                 cell.data_type = "s"
-                cell.alignment = LEFT
+                cell.alignment = align_left()
             else:
                 cell.value = value
                 if fmt and value is not None:
                     cell.number_format = fmt
             cell.font = font(bold=bold, size=11)
-            cell.border = BOX
+            cell.border = box()
         self.next_row += 1
 
     def finish(self, freeze_col: int = 3) -> int:
+        from openpyxl.utils import get_column_letter
+
         print_ready(
             self.ws, self.header_first, self.header_last, f"{get_column_letter(freeze_col)}{self.header_last + 1}"
         )
@@ -369,7 +411,7 @@ def _rows_for(report: CoverageOut) -> list[CoverageFigures]:
 LEAD_STT: Column = ("STT", 5, None)
 
 
-def annex_heading(ws: Worksheet, ncols: int, head: Heading, title: str) -> int:
+def annex_heading(ws: "Worksheet", ncols: int, head: Heading, title: str) -> int:
     """An annex sheet's title block: which report it belongs to. Returns the first free row."""
     _put(ws, 1, 1, ncols, title, font(bold=True, size=13))
     _put(ws, 2, 1, ncols, f"(Kèm theo Báo cáo {head.number.removeprefix('Số: ')} của {head.issuer})", font(italic=True))
@@ -378,7 +420,12 @@ def annex_heading(ws: Worksheet, ncols: int, head: Heading, title: str) -> int:
 
 
 def _figure_table(
-    ws: Worksheet, row: int, label: str, groups: list[Group], rows: list[tuple[list[Any], list[Any]]], total: list[Any]
+    ws: "Worksheet",
+    row: int,
+    label: str,
+    groups: list[Group],
+    rows: list[tuple[list[Any], list[Any]]],
+    total: list[Any],
 ) -> Table:
     """STT, the unit's name, then the groups; `rows` are (lead values after STT, figures)."""
     lead = [LEAD_STT, (label, 28, None)]
@@ -392,7 +439,7 @@ def _figure_table(
 DAILY_COLUMNS = 12  # STT, day, 4 of the day, 6 cumulative
 
 
-def _daily_table(ws: Worksheet, row: int, progress: ProgressOut) -> Table:
+def _daily_table(ws: "Worksheet", row: int, progress: ProgressOut) -> Table:
     groups: list[Group] = [
         (
             "Trong ngày",
@@ -449,13 +496,13 @@ def daily_values(d: Any, households: int) -> list[Any]:
     ]
 
 
-def _new_sheet(wb: Workbook, name: str) -> Worksheet:
+def _new_sheet(wb: "Workbook", name: str) -> "Worksheet":
     ws = wb.create_sheet(name)
     ws.sheet_view.showGridLines = False
     return ws
 
 
-def _save(wb: Workbook) -> bytes:
+def _save(wb: "Workbook") -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -481,6 +528,8 @@ def coverage_xlsx(
 ) -> tuple[bytes, int]:
     """The report by child unit with the header and signature block, then annexes: by skill,
     milestones, every commune (district or province), by day. Returns (file, data rows)."""
+    from openpyxl import Workbook
+
     head = Heading.of(
         report.unit, report.ancestors, subject_of(WHAT, report.campaign), _note(report.covered_threshold), recipient
     )
@@ -492,7 +541,9 @@ def coverage_xlsx(
 
     ws = _new_sheet(wb, "Báo cáo")
     first = write_heading(ws, ncols, head)
-    _put(ws, first, 1, ncols, "Biểu 1. Kết quả thăm hộ, hướng dẫn và lực lượng triển khai", font(bold=True), LEFT)
+    _put(
+        ws, first, 1, ncols, "Biểu 1. Kết quả thăm hộ, hướng dẫn và lực lượng triển khai", font(bold=True), align_left()
+    )
     table = _figure_table(
         ws,
         first + 1,
@@ -555,13 +606,15 @@ def progress_xlsx(progress: ProgressOut, recipient: str | None = None) -> tuple[
         _note(progress.covered_threshold) + f" Tổng số hộ: {progress.households:,}".replace(",", "."),
         recipient,
     )
+    from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "Theo ngày"
     ws.sheet_view.showGridLines = False
     first = write_heading(ws, DAILY_COLUMNS, head)
-    _put(ws, first, 1, DAILY_COLUMNS, "Biểu 1. Tiến độ theo ngày", font(bold=True), LEFT)
+    _put(ws, first, 1, DAILY_COLUMNS, "Biểu 1. Tiến độ theo ngày", font(bold=True), align_left())
     table = _daily_table(ws, first + 1, progress)
     write_signature(ws, table.finish(), DAILY_COLUMNS, head)
     return _save(wb), len(progress.days)
@@ -583,8 +636,10 @@ TO_VISIT_COLUMNS: list[Column] = [
 ]
 
 
-def text_cell(ws: WriteOnlyWorksheet, text: str, f: Font | None = None) -> WriteOnlyCell:
+def text_cell(ws: "WriteOnlyWorksheet", text: str, f: "Font | None" = None) -> "WriteOnlyCell":
     """A cell holding `text` as a string, whatever it starts with (openpyxl would store "=…" as a formula)."""
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, None)
     cell.value = printable(text)
     cell.data_type = "s"
@@ -608,6 +663,10 @@ def to_visit_values(n: int, item: Any) -> list[Any]:
 
 
 def to_visit_xlsx(listing: ToVisitOut) -> tuple[bytes, int]:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook(write_only=True)
     ws: WriteOnlyWorksheet = wb.create_sheet("Hộ cần thăm")
     for i, (_, width, _) in enumerate(TO_VISIT_COLUMNS, start=1):
@@ -627,9 +686,9 @@ def to_visit_xlsx(listing: ToVisitOut) -> tuple[bytes, int]:
     headers = []
     for header, _, _ in TO_VISIT_COLUMNS:
         cell = text_cell(ws, header, font(bold=True, size=11))
-        cell.fill = HEADER_FILL
-        cell.alignment = CENTER
-        cell.border = BOX
+        cell.fill = header_fill()
+        cell.alignment = center()
+        cell.border = box()
         headers.append(cell)
     ws.append(headers)
     for n, item in enumerate(listing.items, start=1):
@@ -640,7 +699,7 @@ def to_visit_xlsx(listing: ToVisitOut) -> tuple[bytes, int]:
                 cell.font = font(size=11)
                 if fmt and value is not None:
                     cell.number_format = fmt
-            cell.border = BOX
+            cell.border = box()
             cells.append(cell)
         ws.append(cells)
     return _save(wb), len(listing.items)
