@@ -41,6 +41,9 @@ def run(options: dict[str, Any], workers: int) -> int:
         print(f"tungnha serve: cannot listen on {options['host']}:{options['port']}: {exc.strerror}", flush=True)
         return 1
     options = {**options, "port": probe.getsockname()[1]}
+    # glibc gives each thread that allocates its own heap (up to 8 per core), and a worker runs dozens
+    # of threads: two heaps hold a worker's memory as well, some megabytes lighter (read at a worker's start).
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     context = multiprocessing.get_context("spawn")
     children: dict[int, tuple[BaseProcess, float]] = {}
 

@@ -96,6 +96,8 @@ def test_connections_opened_at_once_are_shared_between_the_workers(
     process, port = served
     workers = _children(process.pid)
     assert len(workers) == 2
+    for pid in workers:  # fewer malloc heaps per worker (app/serve.py)
+        assert b"MALLOC_ARENA_MAX=2" in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) for _ in range(CONNECTIONS)]
     try:
         for client in clients:  # each keeps its one connection open
