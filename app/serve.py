@@ -36,7 +36,7 @@ def run(options: dict[str, Any], workers: int) -> int:
         uvicorn.run(**options, workers=workers)
         return 0
     try:
-        probe = _bound_socket(options["host"], options["port"])
+        probe = _unshared_port(options["host"], options["port"])
     except OSError as exc:
         print(f"tungnha serve: cannot listen on {options['host']}:{options['port']}: {exc.strerror}", flush=True)
         return 1
@@ -81,6 +81,19 @@ def run(options: dict[str, Any], workers: int) -> int:
         child.join()
     probe.close()
     return status
+
+
+def _unshared_port(host: str, port: int) -> socket.socket:
+    """The supervisor's socket on `port`, refused when anything already holds the port. A socket with
+    SO_REUSEPORT joins any group of the same user's on the port: another `tungnha serve` still running
+    (an old version not stopped) would silently take every other phone. So the port is first bound
+    plainly, which fails if any socket has it, then joined to the group this server's workers form."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as plain:
+        plain.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        plain.bind((host, port))
+        port = plain.getsockname()[1]
+    return _bound_socket(host, port)
 
 
 def _bound_socket(host: str, port: int) -> socket.socket:

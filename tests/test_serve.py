@@ -130,3 +130,12 @@ def test_a_port_already_taken_is_refused_with_a_clear_message(tmp_path: Path) ->
         out, _ = process.communicate(timeout=60)
     assert process.returncode == 1
     assert "cannot listen on 127.0.0.1" in out
+
+
+def test_a_port_another_server_serves_is_refused(tmp_path: Path, served: tuple[subprocess.Popen, int]) -> None:  # type: ignore[type-arg]
+    """Its sockets share the port (SO_REUSEPORT): a second server joining them would take half the phones."""
+    _, port = served
+    process = _serve(tmp_path, port)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "cannot listen on 127.0.0.1" in out
