@@ -3,7 +3,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "dev-secret-change-me"
+DEFAULT_SECRET = "dev-secret-change-me-never-in-production"  # 32+ bytes, as HS256 asks
 MIN_SECRET_BYTES = 32
 # Where the built-in key is accepted: a local demo (`make run`) and the test suite.
 INSECURE_ENVIRONMENTS = ("development", "test")

@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from jose import JWTError, jwt
+import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -58,7 +58,7 @@ def decode_token(token: str, kind: str) -> dict[str, Any]:
     settings = get_settings()
     try:
         claims = jwt.decode(token, settings.secret_key, algorithms=[settings.jwt_algorithm])
-    except JWTError as exc:
+    except jwt.PyJWTError as exc:
         raise InvalidToken() from exc
     if claims.get("type") != kind or not str(claims.get("sub", "")).isdigit():
         raise InvalidToken()

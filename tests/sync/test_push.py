@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
+import jwt
 from fastapi.testclient import TestClient
-from jose import jwt
 from sqlmodel import Session, func, select
 
 from app.config import get_settings
