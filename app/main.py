@@ -3,6 +3,8 @@
 import asyncio
 import functools
 import gc
+import logging
+import threading
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -190,7 +192,29 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Sync routes run in anyio's default thread pool; its size is a setting (the load test shrinks it).
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().worker_threads
     _freeze_loaded_objects()
+    threading.Thread(target=warn_without_autovacuum, args=(app.state.engine,), daemon=True).start()
     yield
+
+
+def warn_without_autovacuum(engine: Engine) -> bool:
+    """Tell the operator of a PostgreSQL running without autovacuum (README, "Running on PostgreSQL"):
+    a connection's foreign-key checks planned while `visit` was small then read the whole table on
+    every push, for good. Off the event loop; a database that does not answer is the readiness
+    check's to report. True when it warned."""
+    if engine.dialect.name != "postgresql":
+        return False
+    try:
+        with engine.connect() as conn:
+            setting = conn.execute(text("SHOW autovacuum")).scalar()
+    except DBAPIError:
+        return False
+    if setting != "off":
+        return False
+    logging.getLogger("tungnha").warning(
+        "PostgreSQL runs with autovacuum off: analyze the database (ANALYZE) as its tables grow, or"
+        " turn autovacuum on; otherwise pushes slow down as the visits pile up."
+    )
+    return True
 
 
 @functools.cache

@@ -1,6 +1,7 @@
 """The server's backstops: every API route commits within one thread trip, and a stalled database answers
 a quick 503 with Retry-After (which the phone retries) instead of holding a thread without end."""
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from starlette.routing import BaseRoute
 
 from app.db import RequestLimits, make_engine
-from app.main import create_app
+from app.main import create_app, warn_without_autovacuum
 from app.routing import OneHopRoute
 from tests import factories
 from tests.sync.helpers import household, new_client_id, numbered, push
@@ -73,3 +74,15 @@ def test_liveness_needs_no_database_and_readiness_checks_it(limited_client: Test
     assert limited_client.get("/api/v1/health").json()["status"] == "ok"
     ready = limited_client.get("/api/v1/health/ready")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+def test_a_postgresql_without_autovacuum_is_reported_at_start(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """Its foreign-key checks would keep plans made on near-empty tables (README, "Running on PostgreSQL")."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            off = conn.execute(text("SHOW autovacuum")).scalar() == "off"
+    else:
+        off = False  # SQLite has no autovacuum to miss
+    with caplog.at_level(logging.WARNING, logger="tungnha"):
+        assert warn_without_autovacuum(engine) is off
+    assert ("autovacuum off" in caplog.text) is off
