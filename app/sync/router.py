@@ -35,8 +35,8 @@ async def push(
     _: Annotated[None, Depends(_admitted, scope="function")],
     body: PushIn,
 ) -> Any:
-    """The busiest route: the caller, the mutations and the commit in one trip to a worker thread (a
-    session dependency would add two more, each a thread handoff on every phone's every push)."""
+    # The busiest route: the caller, the mutations and the commit in one trip to a worker thread (a
+    # session dependency would add two more, each a thread handoff on every phone's every push).
     factory: SessionFactory = request.app.state.session_factory
 
     def run() -> bytes:
