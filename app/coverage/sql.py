@@ -11,9 +11,22 @@ from typing import Any, Literal
 import orjson
 import psycopg
 from psycopg import RawCursor
-from sqlalchemy import JSON, Dialect, Select, String, Table, Text, any_, bindparam, column, func, select, update
-from sqlalchemy import text as sql_text
-from sqlalchemy.dialects import postgresql as _postgresql
+from sqlalchemy import (
+    JSON,
+    Dialect,
+    Select,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -26,7 +39,6 @@ from app.models.base import table_of
 
 CHUNK = 2000  # rows per executemany (SQLite)
 PG_CHUNK = 20_000  # rows per statement (PostgreSQL)
-_PG_DIALECT = _postgresql.dialect()
 
 
 def is_postgresql(session: Session) -> bool:
@@ -88,16 +100,13 @@ def _pg(shape: _Shape, prefix: str) -> Any:
     return _on_conflict(stmt, shape, others)
 
 
-def _listed(table: Table, key: str, prefix: str) -> Any:
-    """`key = ANY(ARRAY(the document's keys))`: the rows to update found through the key's index.
-    Joined only with the document, whose size the planner cannot know (it assumes 100 rows), a
-    prepared statement's generic plan hashes them and reads the whole table, every push; an array
-    from a subquery is looked up in the index whatever the table's size."""
-    kind = table.c[key].type.compile(dialect=_PG_DIALECT)
-    return sql_text(
-        f"{table.name}.{key} = ANY(ARRAY(SELECT (e.value ->> '{key}')::{kind} "
-        f"FROM json_array_elements(:{prefix}rows) AS e))"
-    ).bindparams(bindparam(f"{prefix}rows", type_=JSON))
+def _listed(table: Table, key: str, prefix: str) -> ColumnElement[bool]:
+    """The rows to update found through the key's index (`in_rows_of`): joined only with the document,
+    whose size a generic plan cannot know (it assumes 100 rows), they would be hashed and the whole
+    table read on every push."""
+    document = func.json_array_elements(bindparam(f"{prefix}rows", type_=JSON)).table_valued("value").alias("e")
+    keys = select(cast(document.c.value.op("->>")(literal_column(f"'{key}'")), table.c[key].type))
+    return in_rows_of(table.c[key], keys, postgresql=True)
 
 
 def _on_conflict(stmt: Any, shape: _Shape, others: list[str]) -> Any:
