@@ -88,19 +88,17 @@ def _unshared_port(host: str, port: int) -> socket.socket:
     SO_REUSEPORT joins any group of the same user's on the port: another `tungnha serve` still running
     (an old version not stopped) would silently take every other phone. So the port is first bound
     plainly, which fails if any socket has it, then joined to the group this server's workers form."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as plain:
-        plain.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        plain.bind((host, port))
+    with _bound_socket(host, port, shared=False) as plain:
         port = plain.getsockname()[1]
     return _bound_socket(host, port)
 
 
-def _bound_socket(host: str, port: int) -> socket.socket:
+def _bound_socket(host: str, port: int, *, shared: bool = True) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     return sock
 
