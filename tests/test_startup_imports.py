@@ -1,4 +1,4 @@
-"""A server worker starts without openpyxl (about 13 MB of RSS each): it is imported only when an .xlsx
+"""A server worker starts without openpyxl (some 6 MB of each one's memory): it is imported only when an .xlsx
 is written. Checked in a fresh interpreter, since the test process has imported it long before."""
 
 import json

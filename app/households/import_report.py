@@ -2,7 +2,7 @@
 official can fix the list from. Every cell is written as a string: nothing in it is ever a formula.
 
 openpyxl is imported where a report is written, not with the module: a server worker that never writes
-one does not carry it (about 13 MB)."""
+one does not carry it (some 6 MB of a worker's memory)."""
 
 import io
 from typing import TYPE_CHECKING, Any

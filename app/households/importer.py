@@ -893,7 +893,7 @@ EXAMPLE_NOTE = (
 
 def template_xlsx(hamlets: list[AdminUnit]) -> bytes:
     """openpyxl is imported here, not with the module: a server worker that never writes a template
-    does not carry it (about 13 MB)."""
+    does not carry it (some 6 MB of a worker's memory)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation

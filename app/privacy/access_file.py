@@ -1,7 +1,7 @@
 """The printable answer to an access request: one workbook, a sheet per kind of record, text as text.
 
 openpyxl is imported where the workbook is written, not with the module: a server worker that never
-writes one does not carry it (about 13 MB)."""
+writes one does not carry it (some 6 MB of a worker's memory)."""
 
 import io
 from typing import TYPE_CHECKING, Any

@@ -2,7 +2,7 @@
 consent change, password reset and account change. Rows hold ids and counts, never a household's data.
 
 Every router records here; only the xlsx file needs openpyxl, so it is imported there, not with the
-module: a server worker that never writes one does not carry it (about 13 MB)."""
+module: a server worker that never writes one does not carry it (some 6 MB of a worker's memory)."""
 
 import csv
 import io
