@@ -25,9 +25,11 @@ class Settings(BaseSettings):
     login_lock_after: int = 8
     login_lock_minutes: int = 15
     max_body_bytes: int = 1_000_000
-    # Under load (see app/routing.py, app/sync/admission.py): pushes running at once per process, worker
+    # Under load (see app/routing.py, app/sync/admission.py, app/sync/groups.py): pushes admitted at once
+    # per process (waiting to be written with others, or being written), transactions writing them, worker
     # threads per process, and the limits after which a stalled request becomes a quick 503.
-    push_concurrency: int = 4
+    push_concurrency: int = 32
+    push_writers: int = 2
     worker_threads: int = 40
     lock_timeout_ms: int = 5_000
     statement_timeout_ms: int = 30_000

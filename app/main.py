@@ -35,8 +35,10 @@ from app.reports.router import router as reports_router
 from app.routing import OneHopRoute
 from app.skills.router import router as skills_router
 from app.sync.admission import PushAdmission
+from app.sync.groups import PushGroups
 from app.sync.outbox_router import router as sync_outbox_router
 from app.sync.router import router as sync_router
+from app.sync.router import write_pushes
 from app.teams.router import router as teams_router
 from app.units.assignments_router import router as conversion_router
 from app.units.router import router as units_router
@@ -240,6 +242,7 @@ def create_app(*, engine: Engine | None = None, session_factory: SessionFactory 
     app.state.engine = engine or get_server_engine()
     app.state.push_admission = PushAdmission(concurrency=settings.push_concurrency)
     app.state.session_factory = session_factory or (lambda: session_scope(app.state.engine))
+    app.state.push_groups = PushGroups(write_pushes(app.state.session_factory), writers=settings.push_writers)
     install_error_handlers(app)
     app.include_router(api_router())
     if settings.cors_origins:

@@ -9,6 +9,7 @@ nothing; a gap stops processing (`retry`); each mutation runs in its own savepoi
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -112,6 +113,96 @@ class _RefusedUnguarded(Exception):
 
 
 def _push(session: Session, *, actor: User, scope: Scope, data: PushIn, guarded: bool) -> PushOut:
+    plan = _plan(session, actor=actor, data=data)
+    results = plan.results
+    taken = _take_hamlets(session, scope, [record for _, _, record in plan.parsed])
+    runs = _runs(plan.parsed)
+    guarded = guarded or len(runs) > 1
+    for run in runs:
+        visits_only = isinstance(run[0][2], VisitIn)
+        if visits_only and _apply_visits(
+            session, actor=actor, scope=scope, run=run, results=results, taken=taken, guarded=guarded
+        ):
+            continue
+        for i, m, record in run:
+            try:
+                with households.savepoint(session):
+                    status = _apply(session, actor=actor, scope=scope, record=record)
+            except AppError as exc:
+                results[i] = _rejected(m, exc)
+            except (DataError, IntegrityError) as exc:
+                # Content the database refused (a value out of a column's range, a character it cannot
+                # store): this mutation is rejected, the rest of the batch goes on. Anything else (a
+                # lost connection, a deadlock) fails the batch, and the phone retries it whole.
+                results[i] = _rejected(m, RefusedByDatabase(details={"error": type(exc.orig).__name__}))
+            else:
+                results[i] = _result(m, status)
+    (out,) = _finish(session, [plan])
+    return out
+
+
+def push_together(session: Session, pushes: list[tuple[User, Scope, PushIn]]) -> list[PushOut]:
+    """Several phones' pushes of visits in one transaction, their visits stored by one `coverage.ingest`
+    (app/sync/groups.py): the same answers and effects as each pushed alone, at a fraction of the
+    statements. No two may share a user (a volunteer's visits are judged together for plausibility),
+    and every mutation must be a `visit.create` (`together`).
+
+    Raises instead of answering whenever one of them alone could answer otherwise than with this
+    transaction's results: an error of its own (its client taken by another user, a version too old),
+    a row the database refuses, two of them storing one visit. The caller then rolls back and pushes
+    each alone, which finds the culprit."""
+    order = sorted(range(len(pushes)), key=lambda k: pushes[k][2].client_id)  # client rows locked in id order
+    plans = {k: _plan(session, actor=pushes[k][0], data=pushes[k][2]) for k in order}
+    records = [record for plan in plans.values() for _, _, record in plan.parsed]
+    if not all(isinstance(r, VisitIn) for r in records):
+        raise NotTogether()
+    households = {r.household_id for r in records if isinstance(r, VisitIn)}
+    takens = visits.take_hamlets_for(session, [pushes[k][1] for k in order], hamlet_ids=set(), household_ids=households)
+    checked = []
+    for k, taken in zip(order, takens, strict=True):
+        actor, scope, _ = pushes[k]
+        plan = plans[k]
+        batch = visits.check_visits(
+            session,
+            actor=actor,
+            scope=scope,
+            items=[r for _, _, r in plan.parsed if isinstance(r, VisitIn)],  # all are (checked above)
+            taken=taken,
+        )
+        for (i, m, _), outcome in zip(plan.parsed, batch.results, strict=True):
+            plan.results[i] = _visit_result(m, outcome)
+        checked.append(batch)
+    stored = [v.row["id"] for batch in checked for v in batch.accepted]
+    if len(stored) != len(set(stored)):
+        raise NotTogether()
+    visits.store_visits(session, checked)
+    outs = dict(zip(order, _finish(session, [plans[k] for k in order]), strict=True))
+    return [outs[k] for k in range(len(pushes))]
+
+
+def together(data: PushIn) -> bool:
+    """Whether a push may be written together with others (`push_together`): visits only."""
+    return all(m.kind == "visit.create" for m in data.mutations)
+
+
+class NotTogether(Exception):
+    """Pushes that cannot be written together: each must be pushed alone."""
+
+
+@dataclass
+class _Plan:
+    """A push's mutations sorted out under its client's lock: the answers known before anything is
+    written (duplicates, gaps, unparsable ones) and the mutations to apply."""
+
+    client: SyncClient
+    results: dict[int, MutationResult]
+    todo: list[tuple[int, MutationIn]]
+    parsed: list[tuple[int, MutationIn, BaseModel]]
+    last_seq: int
+    count: int
+
+
+def _plan(session: Session, *, actor: User, data: PushIn) -> _Plan:
     check_schema_version(data.schema_version)
     client = _lock_client(session, client_id=data.client_id, actor=actor)
     mutations = data.mutations
@@ -136,40 +227,26 @@ def _push(session: Session, *, actor: User, scope: Scope, data: PushIn, guarded:
             parsed.append((i, m, _parse(m)))
         except AppError as exc:
             results[i] = _rejected(m, exc)
-    taken = _take_hamlets(session, scope, [record for _, _, record in parsed])
-    runs = _runs(parsed)
-    guarded = guarded or len(runs) > 1
-    for run in runs:
-        visits_only = isinstance(run[0][2], VisitIn)
-        if visits_only and _apply_visits(
-            session, actor=actor, scope=scope, run=run, results=results, taken=taken, guarded=guarded
-        ):
-            continue
-        for i, m, record in run:
-            try:
-                with households.savepoint(session):
-                    status = _apply(session, actor=actor, scope=scope, record=record)
-            except AppError as exc:
-                results[i] = _rejected(m, exc)
-            except (DataError, IntegrityError) as exc:
-                # Content the database refused (a value out of a column's range, a character it cannot
-                # store): this mutation is rejected, the rest of the batch goes on. Anything else (a
-                # lost connection, a deadlock) fails the batch, and the phone retries it whole.
-                results[i] = _rejected(m, RefusedByDatabase(details={"error": type(exc.orig).__name__}))
-            else:
-                results[i] = _result(m, status)
-    for i, _ in todo:
-        if results[i].status == "rejected":
-            session.add(_rejection(client.client_id, results[i]))
+    return _Plan(client, results, todo, parsed, last_seq, len(mutations))
+
+
+def _finish(session: Session, plans: list[_Plan]) -> list[PushOut]:
+    """Record the rejections and each client's new last_seq; the answers."""
+    for plan in plans:
+        for i, _ in plan.todo:
+            if plan.results[i].status == "rejected":
+                session.add(_rejection(plan.client.client_id, plan.results[i]))
     session.flush()
-    _repeat_rejections(session, client.client_id, results)
+    for plan in plans:
+        _repeat_rejections(session, plan.client.client_id, plan.results)
+    now = utcnow()
     sql.Writes().add(
         table_of(SyncClient),
-        [{"client_id": client.client_id, "last_seq": last_seq, "last_push_at": utcnow()}],
+        [{"client_id": p.client.client_id, "last_seq": p.last_seq, "last_push_at": now} for p in plans],
         ["client_id"],
         "update",
     ).run(session)
-    return PushOut(last_seq=last_seq, results=[results[i] for i in range(len(mutations))])
+    return [PushOut(last_seq=p.last_seq, results=[p.results[i] for i in range(p.count)]) for p in plans]
 
 
 def _lock_client(session: Session, *, client_id: str, actor: User) -> SyncClient:
@@ -292,12 +369,15 @@ def _apply_visits(
             raise _RefusedUnguarded() from exc
         return False
     for (i, m, _), outcome in zip(run, outcomes, strict=True):
-        if isinstance(outcome, AppError):
-            results[i] = _rejected(m, outcome)
-        else:
-            # Already stored with the same content (an imported outbox): success, not applied twice.
-            results[i] = _result(m, "applied" if outcome else "duplicate")
+        results[i] = _visit_result(m, outcome)
     return True
+
+
+def _visit_result(m: MutationIn, outcome: bool | AppError) -> MutationResult:
+    if isinstance(outcome, AppError):
+        return _rejected(m, outcome)
+    # Already stored with the same content (an imported outbox): success, not applied twice.
+    return _result(m, "applied" if outcome else "duplicate")
 
 
 def _apply(session: Session, *, actor: User, scope: Scope, record: BaseModel) -> str:

@@ -9,7 +9,7 @@ with the same content is a no-op (`duplicate`); with other content it is refused
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -236,11 +236,20 @@ def take_hamlets(
     in id order, before any household row is locked: the order every writer takes them in, so two
     batches writing the same hamlets queue on the first lock instead of deadlocking.
     Returns {hamlet id: (version, path)}."""
+    return take_hamlets_for(session, [scope], hamlet_ids=hamlet_ids, household_ids=household_ids)[0]
+
+
+def take_hamlets_for(
+    session: Session, scopes: list[Scope], *, hamlet_ids: set[int], household_ids: set[uuid.UUID]
+) -> list[dict[int, tuple[int, str]]]:
+    """`take_hamlets` for several writers in one transaction (pushes written together): every hamlet
+    any of them may write, taken once in id order; per scope, the ones it may write."""
     query = _hamlets_query(coverage.sql.is_postgresql(session))
     rows = coverage.sql.fetch(session, query, {"households": sorted(household_ids), "hamlets": sorted(hamlet_ids)})
-    paths = {h: path for h, path in rows if h is not None and scope.can_write_hamlet(h, path)}
-    versions = coverage.lock(session, set(paths), set())  # the households are locked by the caller
-    return {h: (version, paths[h]) for h, version in versions.items()}
+    allowed = [{h: path for h, path in rows if h is not None and s.can_write_hamlet(h, path)} for s in scopes]
+    # The households are locked by the caller.
+    versions = coverage.lock(session, {h for paths in allowed for h in paths}, set())
+    return [{h: (versions[h], path) for h, path in paths.items()} for paths in allowed]
 
 
 @lru_cache(maxsize=2)
@@ -310,9 +319,49 @@ def record_visits(
     AppError refusing it, as if the items were recorded one after the other. The accepted ones go
     to `coverage.ingest` together. `taken`: the hamlets the caller has already taken (`take_hamlets`).
     A database error leaves the caller's savepoint to roll back (nothing is half-written)."""
+    checked = check_visits(session, actor=actor, scope=scope, items=items, taken=taken)
+    store_visits(session, [checked])
+    return checked.results
+
+
+@dataclass
+class Checked:
+    """One writer's batch of visits, checked (`check_visits`) and not yet stored (`store_visits`)."""
+
+    results: list[bool | AppError]
+    accepted: list[coverage.NewVisit] = field(default_factory=list)
+    versions: dict[int, int] = field(default_factory=dict)  # per hamlet taken
+    skills: list[str] = field(default_factory=list)
+    windows: dict[int, tuple[date, date]] = field(default_factory=dict)  # per campaign named
+    retro: set[uuid.UUID] = field(default_factory=set)  # stored visits the new ones make too dense
+
+
+def store_visits(session: Session, batches: list[Checked]) -> None:
+    """Store the accepted visits of one or more checked batches with one `coverage.ingest`. Batches
+    of different writers stored together (pushes written together) must not share a visit id."""
+    accepted = [v for b in batches for v in b.accepted]
+    if not accepted:
+        return
+    versions = {h: v for b in batches for h, v in b.versions.items()}
+    windows = {c: w for b in batches for c, w in b.windows.items()}
+    skills = next(b.skills for b in batches if b.accepted)
+    coverage.ingest(session, accepted, versions, coverage.Catalogue(skills, windows))
+    plausibility.flag_stored(session, {i for b in batches for i in b.retro})
+
+
+def check_visits(
+    session: Session,
+    *,
+    actor: User,
+    scope: Scope,
+    items: list[VisitIn],
+    taken: dict[int, tuple[int, str]] | None = None,
+) -> Checked:
+    """`record_visits` up to the writes: each item's answer and the visits to store, under the locks
+    of their hamlets and households. Flagged implausible ones are marked (`plausibility.flag_new`)."""
     results: list[bool | AppError] = [False] * len(items)
     if not items:
-        return results
+        return Checked(results)
     digests = [content_hash(d) for d in items]
     postgresql = coverage.sql.is_postgresql(session)
     stored = dict(coverage.sql.fetch(session, _stored_query(postgresql), {"visits": sorted({d.id for d in items})}))
@@ -376,11 +425,11 @@ def record_visits(
                 received_at=received_at,
             )
         )
+    checked = Checked(results, accepted)
     if accepted:
         assert actor.id is not None
-        retro = plausibility.flag_new(session, actor.id, accepted)
-        versions = {hamlet_id: version for hamlet_id, (version, _) in taken.items()}
-        windows = {i: c.window for i, c in campaigns.items()}
-        coverage.ingest(session, accepted, versions, coverage.Catalogue(skills, windows))
-        plausibility.flag_stored(session, retro)
-    return results
+        checked.retro = plausibility.flag_new(session, actor.id, accepted)
+        checked.versions = {hamlet_id: version for hamlet_id, (version, _) in taken.items()}
+        checked.windows = {i: c.window for i, c in campaigns.items()}
+        checked.skills = skills
+    return checked
