@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     # per process (waiting to be written with others, or being written), transactions writing them, worker
     # threads per process, and the limits after which a stalled request becomes a quick 503.
     push_concurrency: int = 32
-    push_writers: int = 2
+    push_writers: int = 1
     worker_threads: int = 40
     lock_timeout_ms: int = 5_000
     statement_timeout_ms: int = 30_000

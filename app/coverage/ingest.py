@@ -126,9 +126,12 @@ def _merge(
                 if st.take_milestone(person, milestone, day):
                     milestone_keys.add((h, person, s, milestone))
     for h in households:
-        after = scope_contribution(state[h], skills, visits=False)
-        after.subtract(before[h])
-        deltas[hamlet_of[h]].update(after)
+        delta = deltas[hamlet_of[h]]
+        get = delta.get  # not Counter arithmetic: its loops are Python's, and a push runs this per household
+        for key, n in scope_contribution(state[h], skills, visits=False).items():
+            delta[key] = get(key, 0) + n
+        for key, n in before[h].items():
+            delta[key] = get(key, 0) - n
     store.write_status(
         out,
         [
@@ -144,7 +147,7 @@ def _merge(
     )
     people: dict[int, set[uuid.UUID]] = {}
     skill_rows: list[dict[str, Any]] = []
-    for h, p, s, skill in sorted(skill_keys, key=str):
+    for h, p, s, skill in sorted(skill_keys, key=_int_key):
         ps = state[h][s].people[p]
         skill_rows.append(
             {
@@ -157,10 +160,15 @@ def _merge(
         )
         people.setdefault(versions[hamlet_of[h]], set()).add(p)
     milestone_rows: list[dict[str, Any]] = []
-    for h, p, s, m in sorted(milestone_keys, key=str):
+    for h, p, s, m in sorted(milestone_keys, key=_int_key):
         reached: date = state[h][s].people[p].milestones[m]
         milestone_rows.append({"person_id": p, "campaign_id": s, "milestone_id": m, "reached_on": reached})
         people.setdefault(versions[hamlet_of[h]], set()).add(p)
     store.write_person_rows(out, skill_rows, milestone_rows)
     store.bump_people(out, people)
     store.apply_deltas(out, deltas)
+
+
+def _int_key(key: tuple[uuid.UUID, uuid.UUID, int, str]) -> tuple[int, int, int, str]:
+    """A person row's key (household, person, campaign, skill or milestone), sortable in C."""
+    return key[0].int, key[1].int, key[2], key[3]

@@ -48,10 +48,10 @@ class PersonState:
     def all_five_on(self, skill_ids: list[str]) -> date | None:
         if len(skill_ids) < SKILL_COUNT or len(self.proficient_on) < len(skill_ids):
             return None
-        try:
-            return max(self.proficient_on[s] for s in skill_ids)
-        except KeyError:  # one of them not (yet) proficient
+        days = [self.proficient_on.get(s) for s in skill_ids]
+        if None in days:  # one of them not (yet) proficient
             return None
+        return max(days)  # type: ignore[type-var]
 
 
 @dataclass
@@ -134,36 +134,47 @@ def status_values(state: ScopeState, skill_ids: list[str]) -> dict[str, Any]:
 
 def scope_contribution(scopes: dict[int, ScopeState], skill_ids: list[str], *, visits: bool) -> Counter[Key]:
     """What the household's visits add to its hamlet's counters; without the visit counts when
-    `visits` is False (the ingest path adds those per visit itself)."""
-    out: Counter[Key] = Counter()
+    `visits` is False (the ingest path adds those per visit itself). Run twice per household a push
+    touches: counted in a plain dict (a Counter's missing key costs a Python call)."""
+    out: dict[Key, int] = {}
+    get = out.get
+    key: Key
     for s, st in scopes.items():
         if visits and st.visits:
-            out[("cov", s, "visits")] += st.visits
+            out[("cov", s, "visits")] = st.visits
             for day, n in st.visits_by_day.items():
-                out[("day", s, day, "visits")] += n
+                out[("day", s, day, "visits")] = n
         if st.visited_on:
-            out[("cov", s, "households_visited")] += 1
-            out[("day", s, st.visited_on, "households_visited")] += 1
+            out[("cov", s, "households_visited")] = 1
+            out[("day", s, st.visited_on, "households_visited")] = 1
         if st.last_outcome in ("not_home", "declined", "moved"):
-            out[("cov", s, f"households_{st.last_outcome}")] += 1
+            out[("cov", s, f"households_{st.last_outcome}")] = 1
         days = five_days(st, skill_ids)
         for k in (1, 2):
             if (d := covered_on(st, skill_ids, k, days)) is not None:
-                out[("cov", s, f"households_covered_{k}")] += 1
-                out[("day", s, d, f"households_covered_{k}")] += 1
-        for d in days:
-            out[("cov", s, "people_proficient_all")] += 1
-            out[("day", s, d, "people_proficient_all")] += 1
+                out[("cov", s, f"households_covered_{k}")] = 1
+                out[("day", s, d, f"households_covered_{k}")] = 1
+        if days:
+            out[("cov", s, "people_proficient_all")] = len(days)
+            for d in days:
+                key = ("day", s, d, "people_proficient_all")
+                out[key] = get(key, 0) + 1
+        taught = 0
         for p in st.people.values():
             if p.levels:
-                out[("cov", s, "people_taught")] += 1
+                taught += 1
             for skill, level in p.levels.items():
-                out[("skill", s, skill, "people_taught")] += 1
+                key = ("skill", s, skill, "people_taught")
+                out[key] = get(key, 0) + 1
                 if level >= PROFICIENT:
-                    out[("skill", s, skill, "people_proficient")] += 1
+                    key = ("skill", s, skill, "people_proficient")
+                    out[key] = get(key, 0) + 1
             for milestone in p.milestones:
-                out[("ms", s, milestone)] += 1
-    return out
+                key = ("ms", s, milestone)
+                out[key] = get(key, 0) + 1
+        if taught:
+            out[("cov", s, "people_taught")] = taught
+    return Counter(out)
 
 
 def contribution(state: HouseholdState, skill_ids: list[str]) -> Counter[Key]:

@@ -123,12 +123,18 @@ def load_state(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UU
 
     query = _state_query(sql.is_postgresql(session))
     for kind, hid, c, pid, key, number, day, moment in sql.fetch(session, query, {"households": household_ids}):
-        scope = out[as_uuid(hid)].setdefault(c, ScopeState())
+        scopes = out[as_uuid(hid)]
+        scope = scopes.get(c)  # made only when missing: thousands of rows a push, most of them for a known one
+        if scope is None:
+            scope = scopes[c] = ScopeState()
         if kind == "h":
             scope.visits, scope.last_outcome, scope.visited_on = number, key, day
             scope.last_visit_at = aware(moment)
             continue
-        p = scope.people.setdefault(as_uuid(pid), PersonState())
+        person_id = as_uuid(pid)
+        p = scope.people.get(person_id)
+        if p is None:
+            p = scope.people[person_id] = PersonState()
         if kind == "m":
             p.milestones[key] = day
             continue
