@@ -63,6 +63,8 @@ class PushGroups:
     async def _writer(self) -> None:
         while self._queue:
             group = self._take()
+            if not group:
+                continue
             try:
                 answers = await run_in_threadpool(self.write, [w.item for w in group])
             except Exception as exc:  # a defect in `write`: every push of the group fails, none hangs
@@ -74,14 +76,20 @@ class PushGroups:
                     w.future.set_result(answer)
 
     def _take(self) -> list[_Waiting]:
-        """The oldest push waiting and, if it may be written together, every later one that may join it."""
+        """The oldest push waiting and, if it may be written together, every later one that may join it.
+        A push whose phone has gone away while it waited is dropped: nothing of it was written, and the
+        phone sends it again."""
         first = self._queue.popleft()
+        if first.future.done():
+            return []
         group = [first]
         if not first.together:
             return group
         users, size, left = {first.user}, first.size, deque[_Waiting]()
         while self._queue:
             w = self._queue.popleft()
+            if w.future.done():
+                continue
             if w.together and w.user not in users and size + w.size <= self.max_mutations:
                 group.append(w)
                 users.add(w.user)

@@ -288,3 +288,22 @@ def test_a_group_whose_write_fails_answers_each_push_with_the_error() -> None:
 
     answers = _in_a_thread(run())
     assert [type(a) for a in answers] == [RuntimeError, RuntimeError]
+
+
+def test_a_push_whose_phone_went_away_while_it_waited_is_not_written() -> None:
+    written: list[list[str]] = []
+
+    def write(items: list[str]) -> list[bytes | BaseException]:
+        written.append(items)
+        return [item.encode() for item in items]
+
+    async def run() -> bytes:
+        groups = PushGroups(write, writers=1)
+        kept = asyncio.create_task(groups.push("kept", user=1, size=1, together=True))
+        gone = asyncio.create_task(groups.push("gone", user=2, size=1, together=True))
+        await asyncio.sleep(0)  # both queued; the writer has not started
+        gone.cancel()
+        return await kept
+
+    assert _in_a_thread(run()) == b"kept"
+    assert written == [["kept"]]
