@@ -173,7 +173,9 @@ def test_an_expired_or_forged_token_is_401_and_applies_nothing(client: TestClien
     now = utcnow()
     claims = {"sub": str(user.id), "type": "access", "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)}
     expired = jwt.encode(claims, settings.secret_key, algorithm=settings.jwt_algorithm)
-    forged = jwt.encode({**claims, "exp": now + timedelta(hours=1)}, "not-the-secret", algorithm="HS256")
+    forged = jwt.encode(
+        {**claims, "exp": now + timedelta(hours=1)}, "not-the-secret-but-just-as-long-as-one-32", algorithm="HS256"
+    )
     for token in (expired, forged):
         r = push(client, {"Authorization": f"Bearer {token}"}, new_client_id(), numbered([household(tree.hamlet.id)]))
         assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_token"
