@@ -10,7 +10,9 @@ does), then prints one table, every figure from this one run:
 - ingest: D devices (threads, one HTTP connection each) push batches of N `visit.create` mutations
   (3 people × 5 skills, a milestone; the visits of a batch in no particular time order) back to
   back for --seconds, a 503 answered by waiting as the phone does (5 s doubling, ±20 %): visits
-  committed within those seconds per second, p50 and p95 push latency, the workers' peak RSS.
+  committed within those seconds per second, p50 and p95 push latency, the workers' peak RSS, and the
+  mean latency any server that serves every device must have at that rate in this closed loop
+  (Little's law: devices × batch / rate).
   By default batch 1 at 5 and 50 devices and batch 100 at 50 devices; --batch/--devices run one.
 - history: server CPU per visit (both workers, from /proc) for single-visit pushes to households
   that already have 0, 10 and 30 visits (--history K: 0 and K), and the ratio to history 0;
@@ -612,6 +614,12 @@ def main() -> None:
                 )
             )
             log(f"  {rows_out[-1][0]}: {rows_out[-1][1]}")
+            if rate:
+                # A closed loop: n pushes of `size` visits always in flight, so by Little's law the mean
+                # latency is n × size / rate, whatever the server does, as long as it serves every phone.
+                rows_out.append(
+                    ("  closed-loop mean latency", f"{n * size / rate * 1000:7.0f} ms  (= {n} × {size} / rate)", "")
+                )
         cpu = history_cpu(server, area, levels, per_level, rng)
         for level in levels:
             rows_out.append(
