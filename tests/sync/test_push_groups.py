@@ -4,6 +4,7 @@ push's own error, a row the database refuses) is written one push at a time; onl
 never two pushes of one user. On SQLite and PostgreSQL, through real HTTP requests where they queue."""
 
 import asyncio
+import random
 import threading
 import time
 import uuid
@@ -12,16 +13,29 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func
 from sqlmodel import Session, SQLModel, select
 
 from app import coverage
 from app.auth.scope import scope_for
-from app.models import HouseholdStatus, PersonMilestone, PersonSkill, SyncClient, UnitCoverage, UnitDaily, Visit
+from app.models import (
+    ALL_TIME,
+    HouseholdStatus,
+    PersonMilestone,
+    PersonSkill,
+    SyncClient,
+    UnitCoverage,
+    UnitDaily,
+    User,
+    Visit,
+)
 from app.sync import service
 from app.sync.groups import PushGroups
 from app.sync.schemas import PushIn
 from tests.factories import login, make_campaign, make_tree, make_user
+from tests.reports.test_aggregates_match_raw import assert_matches
 from tests.sync.helpers import household, new_client_id, numbered, person, push, statuses, visit
+from tests.sync.test_concurrency import WAIT, pg_engine  # noqa: F401 (the fixture)
 from tests.sync.test_push_refused_row import MARK, _refuse_marked_visits
 
 T = TypeVar("T")
@@ -307,3 +321,69 @@ def test_a_push_whose_phone_went_away_while_it_waited_is_not_written() -> None:
 
     assert _in_a_thread(run()) == b"kept"
     assert written == [["kept"]]
+
+
+def test_groups_writing_the_same_hamlets_at_once_never_deadlock_and_count_exactly(pg_engine: Engine) -> None:  # noqa: F811
+    """PostgreSQL: three workers each write groups of two phones' pushes, every push visiting households
+    of both hamlets in no particular order: the group takes clients, then hamlets, then households in id
+    order, so they queue instead of deadlocking, and every count is exact."""
+    workers, groups, per_push = 3, 3, 4
+    with Session(pg_engine, expire_on_commit=False) as session:
+        tree = make_tree(session)
+        users = [make_user(session, "volunteer", hamlets=[tree.hamlet, tree.other_hamlet]) for _ in range(2 * workers)]
+        session.commit()
+        homes: list[tuple[str, list[str]]] = []
+        mutations: list[dict[str, Any]] = []
+        for hamlet in [tree.hamlet, tree.other_hamlet] * 3:
+            h = household(hamlet.id)
+            people = [person(h["id"]) for _ in range(2)]
+            mutations += [h, *people]
+            homes.append((h["id"], [p["id"] for p in people]))
+        body = PushIn(client_id="setup-device", schema_version=1, mutations=numbered(mutations))  # type: ignore[arg-type]
+        service.push(session, actor=users[0], scope=scope_for(session, users[0]), data=body)
+        session.commit()
+    start = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def worker(w: int) -> None:
+        rng = random.Random(w)
+        try:
+            start.wait(WAIT)
+            for g in range(groups):
+                with Session(pg_engine, expire_on_commit=False) as session:
+                    pushes = []
+                    for u in (2 * w, 2 * w + 1):
+                        user = session.get(User, users[u].id)
+                        assert user is not None
+                        chosen = rng.sample(homes, per_push)
+                        day = 1 + (u * groups + g) % 27
+                        at = [
+                            f"2024-10-{day:02d}T{7 + k:02d}:{rng.randint(0, 59):02d}:00+07:00" for k in range(per_push)
+                        ]
+                        visits = [visit(h, people, visited_at=t) for (h, people), t in zip(chosen, at, strict=True)]
+                        mutations = numbered(visits, start=g * per_push + 1)
+                        data = PushIn(client_id=f"device-{u:04d}", schema_version=1, mutations=mutations)  # type: ignore[arg-type]
+                        pushes.append((user, scope_for(session, user), data))
+                    outs = service.push_together(session, pushes)
+                    session.commit()
+                    assert [r.status for out in outs for r in out.results] == ["applied"] * 2 * per_push
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT * 3)
+    assert not any(t.is_alive() for t in threads), "a group never finished"
+    assert not errors, errors
+    with Session(pg_engine) as session:
+        total = workers * groups * 2 * per_push
+        assert session.exec(select(func.count()).select_from(Visit)).one() == total
+        expected = assert_matches(session)
+        assert (
+            expected["cov"][(tree.hamlet.id, ALL_TIME, "visits")]
+            + expected["cov"][(tree.other_hamlet.id, ALL_TIME, "visits")]
+            == total
+        )
+        assert coverage.verify(session, [tree.hamlet.id, tree.other_hamlet.id]) == []
