@@ -3,8 +3,9 @@
     .venv/bin/python bench/sync_ingest.py [--batch N --devices D] [--history K] [--seconds 30] [--url …]
 
 Creates a fresh PostgreSQL database, migrates it and seeds one commune: a hamlet per device with its
-volunteer, client and households (3 people each), a 500-household hamlet for the pull and one for
-the history runs. Starts `tungnha serve --workers 2` on 127.0.0.1 against it (as the Dockerfile
+volunteer, client and households (3 people each), a 500-household hamlet for the pull, one for
+the history runs, and an archive hamlet holding 20,000 earlier visits (raw rows, written with COPY) so
+that the visit tables are as large as a deployed server's, not empty. Starts `tungnha serve --workers 2` on 127.0.0.1 against it (as the Dockerfile
 does), then prints one table, every figure from this one run:
 
 - ingest: D devices (threads, one HTTP connection each) push batches of N `visit.create` mutations
@@ -69,6 +70,7 @@ SKILLS = ["public_services", "online_shopping", "online_payment", "online_safety
 MILESTONES = ["vneid_level2", "public_service_account", "payment_app", "ecommerce_app"]
 BATCH = 100
 PULL_HOUSEHOLDS = 500
+ARCHIVE_HOUSEHOLDS, ARCHIVE_VISITS = 1000, 20_000
 TARGET_RATE, TARGET_P95_MS, TARGET_RSS_MB, TARGET_PULL_KB, TARGET_PULL_MS = 2000.0, 500.0, 300.0, 150.0, 300.0
 DB_NAME = f"tungnha_bench_sync_{os.getpid()}"  # several runs on one server never share one
 
@@ -100,6 +102,7 @@ class Area:
         self.pull_user = 0
         self.pull_device: dict[str, Any] = {}
         self.history_device: dict[str, Any] = {}
+        self.archive_device: dict[str, Any] = {}
 
 
 def seed(url: str, devices: int, households_per_device: int, history_households: int) -> Area:
@@ -172,7 +175,7 @@ def seed(url: str, devices: int, households_per_device: int, history_households:
             session.add(VolunteerArea(user_id=user.id, hamlet_id=hamlet_id))
             return user.id  # type: ignore[return-value]
 
-        for d in range(devices + 2):
+        for d in range(devices + 3):
             hamlet = create_unit(
                 session,
                 scheme="vn2004",
@@ -182,8 +185,16 @@ def seed(url: str, devices: int, households_per_device: int, history_households:
                 parent=commune,
             )
             session.flush()
-            pull, history = d == devices, d == devices + 1
-            n = PULL_HOUSEHOLDS if pull else history_households if history else households_per_device
+            pull, history, archive = d == devices, d == devices + 1, d == devices + 2
+            n = (
+                PULL_HOUSEHOLDS
+                if pull
+                else history_households
+                if history
+                else ARCHIVE_HOUSEHOLDS
+                if archive
+                else households_per_device
+            )
             made = fill(hamlet.id, n)  # type: ignore[arg-type]
             user_id = volunteer(f"+8491{d:07d}", hamlet.id)  # type: ignore[arg-type]
             device = {"user_id": user_id, "client_id": uuid.uuid4().hex, "households": made, "seq": 0}
@@ -191,6 +202,8 @@ def seed(url: str, devices: int, households_per_device: int, history_households:
                 area.pull_user, area.pull_device = user_id, device
             elif history:
                 area.history_device = device
+            elif archive:
+                area.archive_device = device
             else:
                 area.devices.append(device)
         session.execute(insert(table_of(Household)), households)
@@ -199,7 +212,7 @@ def seed(url: str, devices: int, households_per_device: int, history_households:
         # The seeded rows' share of the report totals, as an import would leave them (hamlet rows only).
         coverage = [{"unit_id": h, "campaign_id": 0, "households": n, "people": p} for h, (n, p) in counts.items()]
         session.execute(insert(table_of(UnitCoverage)), coverage)
-        for device in [*area.devices, area.pull_device, area.history_device]:
+        for device in [*area.devices, area.pull_device, area.history_device, area.archive_device]:
             session.add(SyncClient(client_id=device["client_id"], user_id=device["user_id"]))
         session.commit()
     engine.dispose()
@@ -501,43 +514,57 @@ def first_pull(server: Server, user_id: int) -> tuple[int, float, int, int]:
 
 def baseline(url: str, area: Area, batches: int, rng: random.Random) -> float:
     """The same rows written with psycopg COPY from one process, 100 visits per transaction: visits/s."""
-    plain = url.replace("postgresql+psycopg://", "postgresql://")
     devices = area.devices[: max(1, min(len(area.devices), 10))]
-    bodies = [[orjson.loads(visit_batch(dev, area.campaign_id, rng, BATCH)) for _ in range(batches)] for dev in devices]
-    now = datetime.now(UTC)
+    bodies = [(dev, visit_batch(dev, area.campaign_id, rng, BATCH)) for _ in range(batches) for dev in devices]
     started = time.perf_counter()
-    n = 0
-    with psycopg.connect(plain) as conn:
-        for k in range(batches):
-            for d, dev in enumerate(devices):
-                visits, skills, milestones = [], [], []
-                for m in bodies[d][k]["mutations"]:
-                    v = m["data"]
-                    at = datetime.fromisoformat(v["visited_at"])
-                    head = (v["id"], v["household_id"], dev["hamlet_id"], dev["user_id"], v["campaign_id"])
-                    visits.append((*head, at, at.date(), now, "met", True, "2024-1", "", uuid.uuid4().hex, 1))
-                    for p in v["people"]:
-                        for s, level in p["skills"].items():
-                            skills.append((v["id"], p["person_id"], s, 2 if level == "proficient" else 1))
-                        for ms in p["milestones"]:
-                            milestones.append((v["id"], p["person_id"], ms))
-                with conn.cursor() as cur:
-                    with cur.copy(
-                        "COPY visit (id, household_id, hamlet_id, volunteer_id, campaign_id, visited_at, visited_on,"
-                        " received_at, outcome, consent_given, consent_notice_version, notes, content_hash, version)"
-                        " FROM STDIN"
-                    ) as copy:
-                        for row in visits:
-                            copy.write_row(row)
-                    with cur.copy("COPY visit_skill (visit_id, person_id, skill_id, level) FROM STDIN") as copy:
-                        for row in skills:
-                            copy.write_row(row)
-                    with cur.copy("COPY visit_milestone (visit_id, person_id, milestone_id) FROM STDIN") as copy:
-                        for row in milestones:
-                            copy.write_row(row)
-                conn.commit()
-                n += len(visits)
+    n = copy_visits(url, bodies)
     return n / (time.perf_counter() - started)
+
+
+def earlier_visits(url: str, area: Area, rng: random.Random) -> int:
+    """The visits a deployed server already holds (`ARCHIVE_VISITS`, raw rows in an archive hamlet the runs
+    never touch), so the visit tables are as large as an evening's sync finds them: PostgreSQL plans a
+    foreign-key check on a fresh table as a sequential scan and keeps that plan until the next ANALYZE."""
+    dev = area.archive_device
+    return copy_visits(
+        url, [(dev, visit_batch(dev, area.campaign_id, rng, BATCH)) for _ in range(ARCHIVE_VISITS // BATCH)]
+    )
+
+
+def copy_visits(url: str, batches: list[tuple[dict[str, Any], bytes]]) -> int:
+    """Write each push body's visit, visit_skill and visit_milestone rows with COPY, a transaction each."""
+    now = datetime.now(UTC)
+    n = 0
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        for dev, body in batches:
+            visits, skills, milestones = [], [], []
+            for m in orjson.loads(body)["mutations"]:
+                v = m["data"]
+                at = datetime.fromisoformat(v["visited_at"])
+                head = (v["id"], v["household_id"], dev["hamlet_id"], dev["user_id"], v["campaign_id"])
+                visits.append((*head, at, at.date(), now, "met", True, "2024-1", "", uuid.uuid4().hex, 1))
+                for p in v["people"]:
+                    for s, level in p["skills"].items():
+                        skills.append((v["id"], p["person_id"], s, 2 if level == "proficient" else 1))
+                    for ms in p["milestones"]:
+                        milestones.append((v["id"], p["person_id"], ms))
+            with conn.cursor() as cur:
+                with cur.copy(
+                    "COPY visit (id, household_id, hamlet_id, volunteer_id, campaign_id, visited_at, visited_on,"
+                    " received_at, outcome, consent_given, consent_notice_version, notes, content_hash, version)"
+                    " FROM STDIN"
+                ) as copy:
+                    for row in visits:
+                        copy.write_row(row)
+                with cur.copy("COPY visit_skill (visit_id, person_id, skill_id, level) FROM STDIN") as copy:
+                    for row in skills:
+                        copy.write_row(row)
+                with cur.copy("COPY visit_milestone (visit_id, person_id, milestone_id) FROM STDIN") as copy:
+                    for row in milestones:
+                        copy.write_row(row)
+            conn.commit()
+            n += len(visits)
+    return n
 
 
 def pct(values: list[float], q: float) -> float:
@@ -567,7 +594,10 @@ def main() -> None:
     per_level = 40
     devices = max(d for _, d in cases)
 
-    log(f"database {DB_NAME}: create, migrate, seed {devices} device hamlets × {args.households} households")
+    log(
+        f"database {DB_NAME}: create, migrate, seed {devices} device hamlets × {args.households} households"
+        f" and {ARCHIVE_VISITS} earlier visits"
+    )
     url = normalize_url(fresh_database(args.url))
     run_migrations(url)
     t = time.perf_counter()
@@ -577,12 +607,13 @@ def main() -> None:
         from sqlalchemy import text
 
         hamlets: dict[int, int] = dict(conn.execute(text("SELECT user_id, hamlet_id FROM volunteer_area")).all())  # type: ignore[arg-type]
+    for dev in [*area.devices, area.pull_device, area.history_device, area.archive_device]:
+        dev["hamlet_id"] = hamlets[dev["user_id"]]
+    earlier_visits(url, area, rng)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         # Statistics of the bulk-loaded tables, as autovacuum would soon gather them on a real server.
         conn.execute(text("ANALYZE"))
     engine.dispose()
-    for dev in [*area.devices, area.pull_device, area.history_device]:
-        dev["hamlet_id"] = hamlets[dev["user_id"]]
     log(f"  seeded in {time.perf_counter() - t:.1f} s")
 
     if not args.port:
