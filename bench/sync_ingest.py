@@ -5,8 +5,8 @@
 Creates a fresh PostgreSQL database, migrates it and seeds one commune: a hamlet per device with its
 volunteer, client and households (3 people each), a 500-household hamlet for the pull, one for
 the history runs, and an archive hamlet holding 20,000 earlier visits (raw rows, written with COPY) so
-that the visit tables are as large as a deployed server's, not empty. Starts `tungnha serve --workers 2` on 127.0.0.1 against it (as the Dockerfile
-does), then prints one table, every figure from this one run:
+that the visit tables are as large as a deployed server's, not empty. Starts `tungnha serve --workers 2`
+on 127.0.0.1 against it (as the Dockerfile does), then prints one table, every figure from this one run:
 
 - ingest: D devices (threads, one HTTP connection each) push batches of N `visit.create` mutations
   (3 people × 5 skills, a milestone; the visits of a batch in no particular time order) back to
