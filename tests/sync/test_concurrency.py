@@ -30,6 +30,27 @@ def pg_engine(committed_engine: Engine) -> Engine:
     return committed_engine
 
 
+def run_at_once(work: Callable[[int], None], count: int, what: str) -> None:
+    """`count` threads run `work(n)` from one start: each must finish within the wait, and none may raise."""
+    start = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            start.wait(WAIT)
+            work(n)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT * 3)
+    assert not any(t.is_alive() for t in threads), f"{what} never finished"
+    assert not errors, errors
+
+
 class Push(threading.Thread):
     """One push in its own transaction: applied, then held open until told to commit."""
 

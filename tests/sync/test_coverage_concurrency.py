@@ -3,7 +3,6 @@ once queue on the hamlet and never deadlock, and every count is exact; a push to
 the same province never waits for them (only hamlet rows are written)."""
 
 import random
-import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from app.sync.schemas import PushIn
 from tests.factories import make_tree, make_user
 from tests.reports.test_aggregates_match_raw import assert_matches
 from tests.sync.helpers import SKILLS, household, numbered, person, visit
-from tests.sync.test_concurrency import WAIT, Push, pg_engine  # noqa: F401 (the fixture)
+from tests.sync.test_concurrency import WAIT, Push, pg_engine, run_at_once  # noqa: F401 (the fixture)
 
 DEVICES, BATCHES, PER_BATCH = 8, 3, 10
 START = datetime.fromisoformat("2024-10-01T07:00:00+07:00")
@@ -62,34 +61,22 @@ def _visits(device: int, batch: int, homes: list[tuple[str, list[str]]]) -> list
 
 def test_eight_devices_pushing_to_one_hamlet_never_deadlock_and_count_exactly(pg_engine: Engine) -> None:  # noqa: F811
     tree, user_id, homes = _setup(pg_engine)
-    start = threading.Barrier(DEVICES)
-    errors: list[BaseException] = []
 
     def device(n: int) -> None:
-        try:
-            start.wait(WAIT)
-            for b in range(BATCHES):
-                with Session(pg_engine, expire_on_commit=False) as session:
-                    user = session.get(User, user_id)
-                    assert user is not None
-                    body = PushIn(
-                        client_id=f"device-{n:04d}",
-                        schema_version=1,
-                        mutations=numbered(_visits(n, b, homes), start=b * PER_BATCH + 1),  # type: ignore[arg-type]
-                    )
-                    out = service.push(session, actor=user, scope=scope_for(session, user), data=body)
-                    session.commit()
-                    assert [r.status for r in out.results] == ["applied"] * PER_BATCH
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        for b in range(BATCHES):
+            with Session(pg_engine, expire_on_commit=False) as session:
+                user = session.get(User, user_id)
+                assert user is not None
+                body = PushIn(
+                    client_id=f"device-{n:04d}",
+                    schema_version=1,
+                    mutations=numbered(_visits(n, b, homes), start=b * PER_BATCH + 1),  # type: ignore[arg-type]
+                )
+                out = service.push(session, actor=user, scope=scope_for(session, user), data=body)
+                session.commit()
+                assert [r.status for r in out.results] == ["applied"] * PER_BATCH
 
-    threads = [threading.Thread(target=device, args=(n,), daemon=True) for n in range(DEVICES)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(WAIT * 3)
-    assert not any(t.is_alive() for t in threads), "a push never finished"
-    assert not errors, errors
+    run_at_once(device, DEVICES, "a push")
     with Session(pg_engine) as session:
         total = DEVICES * BATCHES * PER_BATCH
         assert session.exec(select(func.count()).select_from(Visit)).one() == total

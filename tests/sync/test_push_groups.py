@@ -35,7 +35,7 @@ from app.sync.schemas import PushIn
 from tests.factories import login, make_campaign, make_tree, make_user
 from tests.reports.test_aggregates_match_raw import assert_matches
 from tests.sync.helpers import household, new_client_id, numbered, person, push, statuses, visit
-from tests.sync.test_concurrency import WAIT, pg_engine  # noqa: F401 (the fixture)
+from tests.sync.test_concurrency import pg_engine, run_at_once  # noqa: F401 (the fixture)
 from tests.sync.test_push_refused_row import MARK, _refuse_marked_visits
 
 T = TypeVar("T")
@@ -342,41 +342,27 @@ def test_groups_writing_the_same_hamlets_at_once_never_deadlock_and_count_exactl
         body = PushIn(client_id="setup-device", schema_version=1, mutations=numbered(mutations))  # type: ignore[arg-type]
         service.push(session, actor=users[0], scope=scope_for(session, users[0]), data=body)
         session.commit()
-    start = threading.Barrier(workers)
-    errors: list[BaseException] = []
 
     def worker(w: int) -> None:
         rng = random.Random(w)
-        try:
-            start.wait(WAIT)
-            for g in range(groups):
-                with Session(pg_engine, expire_on_commit=False) as session:
-                    pushes = []
-                    for u in (2 * w, 2 * w + 1):
-                        user = session.get(User, users[u].id)
-                        assert user is not None
-                        chosen = rng.sample(homes, per_push)
-                        day = 1 + (u * groups + g) % 27
-                        at = [
-                            f"2024-10-{day:02d}T{7 + k:02d}:{rng.randint(0, 59):02d}:00+07:00" for k in range(per_push)
-                        ]
-                        visits = [visit(h, people, visited_at=t) for (h, people), t in zip(chosen, at, strict=True)]
-                        mutations = numbered(visits, start=g * per_push + 1)
-                        data = PushIn(client_id=f"device-{u:04d}", schema_version=1, mutations=mutations)  # type: ignore[arg-type]
-                        pushes.append((user, scope_for(session, user), data))
-                    outs = service.push_together(session, pushes)
-                    session.commit()
-                    assert [r.status for out in outs for r in out.results] == ["applied"] * 2 * per_push
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        for g in range(groups):
+            with Session(pg_engine, expire_on_commit=False) as session:
+                pushes = []
+                for u in (2 * w, 2 * w + 1):
+                    user = session.get(User, users[u].id)
+                    assert user is not None
+                    chosen = rng.sample(homes, per_push)
+                    day = 1 + (u * groups + g) % 27
+                    at = [f"2024-10-{day:02d}T{7 + k:02d}:{rng.randint(0, 59):02d}:00+07:00" for k in range(per_push)]
+                    visits = [visit(h, people, visited_at=t) for (h, people), t in zip(chosen, at, strict=True)]
+                    mutations = numbered(visits, start=g * per_push + 1)
+                    data = PushIn(client_id=f"device-{u:04d}", schema_version=1, mutations=mutations)  # type: ignore[arg-type]
+                    pushes.append((user, scope_for(session, user), data))
+                outs = service.push_together(session, pushes)
+                session.commit()
+                assert [r.status for out in outs for r in out.results] == ["applied"] * 2 * per_push
 
-    threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(WAIT * 3)
-    assert not any(t.is_alive() for t in threads), "a group never finished"
-    assert not errors, errors
+    run_at_once(worker, workers, "a group")
     with Session(pg_engine) as session:
         total = workers * groups * 2 * per_push
         assert session.exec(select(func.count()).select_from(Visit)).one() == total
