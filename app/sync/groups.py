@@ -42,8 +42,6 @@ class PushGroups:
         self.write = write
         self.writers = writers
         self.max_mutations = max_mutations
-        self.groups = 0  # groups written so far, and the pushes in them: for tests and the log
-        self.grouped = 0
         self._queue: deque[_Waiting] = deque()
         self._active: set[asyncio.Task[None]] = set()
 
@@ -69,8 +67,6 @@ class PushGroups:
                 answers = await run_in_threadpool(self.write, [w.item for w in group])
             except Exception as exc:  # a defect in `write`: every push of the group fails, none hangs
                 answers = [exc] * len(group)
-            self.groups += 1
-            self.grouped += len(group)
             for w, answer in zip(group, answers, strict=True):
                 if not w.future.done():  # its phone may have gone away
                     w.future.set_result(answer)

@@ -153,22 +153,17 @@ def push_together(session: Session, pushes: list[tuple[User, Scope, PushIn]]) ->
     each alone, which finds the culprit."""
     order = sorted(range(len(pushes)), key=lambda k: pushes[k][2].client_id)  # client rows locked in id order
     plans = {k: _plan(session, actor=pushes[k][0], data=pushes[k][2]) for k in order}
-    records = [record for plan in plans.values() for _, _, record in plan.parsed]
-    if not all(isinstance(r, VisitIn) for r in records):
-        raise NotTogether()
-    households = {r.household_id for r in records if isinstance(r, VisitIn)}
-    takens = visits.take_hamlets_for(session, [pushes[k][1] for k in order], hamlet_ids=set(), household_ids=households)
+    items = {k: [r for _, _, r in plans[k].parsed if isinstance(r, VisitIn)] for k in order}
+    if any(len(items[k]) != len(plans[k].parsed) for k in order):
+        raise NotTogether()  # not visits only
+    household_ids = {r.household_id for k in order for r in items[k]}
+    scopes = [pushes[k][1] for k in order]
+    takens = visits.take_hamlets_for(session, scopes, hamlet_ids=set(), household_ids=household_ids)
     checked = []
     for k, taken in zip(order, takens, strict=True):
         actor, scope, _ = pushes[k]
         plan = plans[k]
-        batch = visits.check_visits(
-            session,
-            actor=actor,
-            scope=scope,
-            items=[r for _, _, r in plan.parsed if isinstance(r, VisitIn)],  # all are (checked above)
-            taken=taken,
-        )
+        batch = visits.check_visits(session, actor=actor, scope=scope, items=items[k], taken=taken)
         for (i, m, _), outcome in zip(plan.parsed, batch.results, strict=True):
             plan.results[i] = _visit_result(m, outcome)
         checked.append(batch)
