@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from app.deps import ScopeDep, SessionDep
 from app.households import import_layout as layout
-from app.households import import_report, importer
+from app.households import import_report, import_template, importer
 from app.models import AdminUnit
 from app.reports.service import log_export
 from app.routing import OneHopRoute
@@ -138,7 +138,7 @@ def _commune_or_none(session: SessionDep, scope: ScopeDep, commune_id: int | Non
 @router.get("/template.xlsx", response_class=Response)
 def template_xlsx(session: SessionDep, scope: ScopeDep, commune_id: CommuneId = None) -> Response:
     commune = _commune_or_none(session, scope, commune_id)
-    content = importer.template_xlsx(importer.hamlets_of(session, commune))
+    content = import_template.template_xlsx(import_template.hamlets_of(session, commune))
     headers = {"Content-Disposition": 'attachment; filename="mau-nhap-ho-gia-dinh.xlsx"'}
     return Response(content, media_type=XLSX, headers=headers)
 
@@ -147,7 +147,7 @@ def template_xlsx(session: SessionDep, scope: ScopeDep, commune_id: CommuneId = 
 def template_csv(scope: ScopeDep) -> Response:
     importer.require_importer(scope)
     headers = {"Content-Disposition": 'attachment; filename="mau-nhap-ho-gia-dinh.csv"'}
-    return Response(importer.template_csv(), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(import_template.template_csv(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.post("/preview", response_model=ImportPreviewOut)
