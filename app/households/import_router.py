@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.deps import ScopeDep, SessionDep
+from app.households import import_commune, import_report, import_template, importer
 from app.households import import_layout as layout
-from app.households import import_report, import_template, importer
 from app.models import AdminUnit
 from app.reports.service import log_export
 from app.routing import OneHopRoute
@@ -130,9 +130,9 @@ def _commune_or_none(session: SessionDep, scope: ScopeDep, commune_id: int | Non
     if commune_id is None:
         own = session.get(AdminUnit, scope.user.unit_id) if scope.user.unit_id else None
         if own is None or own.level != "commune":
-            importer.require_importer(scope)
+            import_commune.require_importer(scope)
             return None
-    return importer.commune_for_import(session, scope=scope, commune_id=commune_id)
+    return import_commune.commune_for_import(session, scope=scope, commune_id=commune_id)
 
 
 @router.get("/template.xlsx", response_class=Response)
@@ -145,7 +145,7 @@ def template_xlsx(session: SessionDep, scope: ScopeDep, commune_id: CommuneId = 
 
 @router.get("/template.csv", response_class=Response)
 def template_csv(scope: ScopeDep) -> Response:
-    importer.require_importer(scope)
+    import_commune.require_importer(scope)
     headers = {"Content-Disposition": 'attachment; filename="mau-nhap-ho-gia-dinh.csv"'}
     return Response(import_template.template_csv(), media_type="text/csv; charset=utf-8", headers=headers)
 
