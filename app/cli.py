@@ -280,7 +280,7 @@ def import_outbox(file: Path) -> None:
 
     from app.db import session_scope
     from app.errors import AppError
-    from app.sync import service
+    from app.sync import outbox
     from app.sync.schemas import OutboxExport
 
     try:
@@ -290,11 +290,11 @@ def import_outbox(file: Path) -> None:
         raise typer.Exit(1) from exc
     try:
         with session_scope() as session:
-            last_seq, results = service.import_outbox(session, export=export)
+            last_seq, results = outbox.import_outbox(session, export=export)
     except AppError as exc:
         typer.echo(exc.message, err=True)
         raise typer.Exit(1) from exc
-    counts = service.status_counts(results)
+    counts = outbox.status_counts(results)
     typer.echo(f"{export.client_id} ({export.user_phone}): {len(results)} thao tác (mutations), last_seq {last_seq}")
     for status in ("applied", "duplicate", "rejected", "retry"):
         typer.echo(f"  {status}: {counts.get(status, 0)}")

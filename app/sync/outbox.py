@@ -1,5 +1,5 @@
 """A phone's exported outbox ("Xuất dữ liệu chưa đồng bộ") uploaded by an official: what it holds, then
-applied exactly once through the push path (`service.import_outbox`), as the volunteer who wrote it.
+applied exactly once through the push path (`import_outbox`), as the volunteer who wrote it.
 
 Only an admin, or an official whose unit contains the volunteer's whole area, may do either: the
 official vouches for the file, the volunteer's own scope decides what each mutation may touch.
@@ -7,6 +7,7 @@ official vouches for the file, the volunteer's own scope decides what each mutat
 
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,11 +15,11 @@ from sqlmodel import Session, col, select
 
 from app.auth.phone import InvalidPhone, normalize_phone
 from app.auth.scope import FIELD_ROLES, OFFICIAL_ROLES, Scope, scope_for
-from app.errors import Forbidden, Invalid, OutsideYourArea
+from app.errors import Forbidden, Invalid, NotFound, OutsideYourArea
 from app.models import AdminUnit, Household, SyncClient, User
 from app.privacy import service as privacy
 from app.sync import service
-from app.sync.schemas import OutboxExport
+from app.sync.schemas import MutationIn, MutationResult, OutboxExport, PushIn
 
 MAX_OUTBOX_BYTES = 20_000_000
 MAX_LISTED_HOUSEHOLDS = 500
@@ -49,14 +50,20 @@ def read_export(content: bytes) -> OutboxExport:
         raise OutboxUnreadable(details=details) from None
 
 
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    message_vi = "Không tìm thấy tài khoản có số điện thoại này."
+    message_en = "No account with this phone number."
+
+
 def owner_of(session: Session, export: OutboxExport) -> User:
     try:
         phone = normalize_phone(export.user_phone)
     except InvalidPhone as exc:
-        raise service.UserNotFound(details={"phone": export.user_phone}) from exc
+        raise UserNotFound(details={"phone": export.user_phone}) from exc
     user = session.exec(select(User).where(User.phone == phone)).first()
     if user is None:
-        raise service.UserNotFound(details={"phone": export.user_phone})
+        raise UserNotFound(details={"phone": export.user_phone})
     return user
 
 
@@ -157,8 +164,8 @@ def apply(session: Session, *, scope: Scope, content: bytes) -> dict[str, Any]:
     export = read_export(content)
     user = owner_of(session, export)
     require_official_over(session, scope, user)
-    last_seq, results = service.import_outbox(session, export=export)
-    counts = service.status_counts(results)
+    last_seq, results = import_outbox(session, export=export)
+    counts = status_counts(results)
     return {
         "client_id": export.client_id,
         "volunteer": {"id": user.id, "full_name": user.full_name, "phone": user.phone, "role": user.role},
@@ -166,3 +173,32 @@ def apply(session: Session, *, scope: Scope, content: bytes) -> dict[str, Any]:
         "counts": {s: counts.get(s, 0) for s in ("applied", "duplicate", "rejected", "retry")},
         "results": [r.model_dump(mode="json") for r in results],
     }
+
+
+def import_outbox(session: Session, *, export: OutboxExport) -> tuple[int, list[MutationResult]]:
+    """Apply a phone's exported outbox through the push path, 100 mutations at a time, as its user."""
+    service.check_schema_version(export.schema_version)
+    user = owner_of(session, export)
+    scope = scope_for(session, user)
+    ordered = sorted(export.mutations, key=lambda m: m.seq)
+    results: list[MutationResult] = []
+    last_seq = 0
+    for start in range(0, max(len(ordered), 1), service.MAX_MUTATIONS):
+        chunk = [
+            MutationIn(seq=m.seq, id=m.id, kind=m.kind, data=m.data)
+            for m in ordered[start : start + service.MAX_MUTATIONS]
+        ]
+        out = service.push(  # with savepoints: a rollback would undo the chunks before this one
+            session,
+            actor=user,
+            scope=scope,
+            data=PushIn(client_id=export.client_id, schema_version=export.schema_version, mutations=chunk),
+            guarded=True,
+        )
+        results.extend(out.results)
+        last_seq = out.last_seq
+    return last_seq, results
+
+
+def status_counts(results: Iterable[MutationResult]) -> Counter[str]:
+    return Counter(r.status for r in results)

@@ -6,8 +6,7 @@ nothing; a gap stops processing (`retry`); each mutation runs in its own savepoi
 `rejected` and counted as processed without blocking the ones behind it.
 """
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -15,10 +14,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from app.auth.phone import normalize_phone
-from app.auth.scope import Scope, scope_for
+from app.auth.scope import Scope
 from app.coverage import sql
-from app.errors import AppError, Forbidden, Invalid, NotFound, is_temporary_db_error
+from app.errors import AppError, Forbidden, Invalid, is_temporary_db_error
 from app.households import service as households
 from app.households.schemas import HouseholdIn, PersonIn
 from app.models import (
@@ -29,7 +27,7 @@ from app.models import (
 from app.models.base import table_of, utcnow
 from app.privacy import service as privacy
 from app.privacy.schemas import HouseholdConsentIn
-from app.sync.schemas import SCHEMA_VERSION, MutationIn, MutationResult, OutboxExport, PushIn, PushOut
+from app.sync.schemas import SCHEMA_VERSION, MutationIn, MutationResult, PushIn, PushOut
 from app.visits import service as visits
 from app.visits.schemas import VisitIn
 
@@ -74,12 +72,6 @@ class RefusedByDatabase(Invalid):
     message_en = "The server could not store this data. Check it, then correct or delete the change."
 
 
-class UserNotFound(NotFound):
-    code = "user_not_found"
-    message_vi = "Không tìm thấy tài khoản có số điện thoại này."
-    message_en = "No account with this phone number."
-
-
 # --- push -----------------------------------------------------------------------------------------
 
 
@@ -90,7 +82,7 @@ def check_schema_version(version: int) -> None:
         raise ClientTooNew(details={"schema_version": version, "server_schema_version": SCHEMA_VERSION})
 
 
-def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOut:
+def push(session: Session, *, actor: User, scope: Scope, data: PushIn, guarded: bool = False) -> PushOut:
     """Apply a batch in seq order. Effects, derived rows and the client's new last_seq land in the
     caller's one transaction; nothing here commits. Visits go to `app.coverage.ingest` a run at a
     time (a single visit is a run of one); only hamlet rows are written, so pushes to different
@@ -99,8 +91,10 @@ def push(session: Session, *, actor: User, scope: Scope, data: PushIn) -> PushOu
     The usual push, visits only, runs without a savepoint (two round trips fewer). Should the database
     refuse one of its rows, the whole transaction is rolled back and the push done again with a
     savepoint per run, which finds the refused mutation and rejects it alone. So the caller's
-    transaction must hold nothing else (the sync route's does not); `import_outbox` pushes several
-    chunks in one transaction and keeps the savepoints."""
+    transaction must hold nothing else (the sync route's does not); a caller whose transaction holds
+    more (`outbox.import_outbox` pushes several chunks in one) passes `guarded` and keeps the savepoints."""
+    if guarded:
+        return _push(session, actor=actor, scope=scope, data=data, guarded=True)
     try:
         return _push(session, actor=actor, scope=scope, data=data, guarded=False)
     except _RefusedUnguarded:
@@ -413,36 +407,3 @@ def _rejected(m: MutationIn, exc: AppError) -> MutationResult:
         message_en=exc.message_en,
         details=exc.details,
     )
-
-
-def import_outbox(session: Session, *, export: OutboxExport) -> tuple[int, list[MutationResult]]:
-    """Apply a phone's exported outbox through the push path, 100 mutations at a time, as its user."""
-    check_schema_version(export.schema_version)
-    user = session.exec(select(User).where(User.phone == normalize_phone(export.user_phone))).first()
-    if user is None:
-        raise UserNotFound(details={"phone": export.user_phone})
-    scope = scope_for(session, user)
-    ordered = sorted(export.mutations, key=lambda m: m.seq)
-    results: list[MutationResult] = []
-    last_seq = 0
-    for start in range(0, max(len(ordered), 1), MAX_MUTATIONS):
-        chunk = [
-            MutationIn(seq=m.seq, id=m.id, kind=m.kind, data=m.data) for m in ordered[start : start + MAX_MUTATIONS]
-        ]
-        out = _push(  # with savepoints: a rollback would undo the chunks before this one
-            session,
-            actor=user,
-            scope=scope,
-            data=PushIn(client_id=export.client_id, schema_version=export.schema_version, mutations=chunk),
-            guarded=True,
-        )
-        results.extend(out.results)
-        last_seq = out.last_seq
-    return last_seq, results
-
-
-# --- pull -----------------------------------------------------------------------------------------
-
-
-def status_counts(results: Iterable[MutationResult]) -> Counter[str]:
-    return Counter(r.status for r in results)

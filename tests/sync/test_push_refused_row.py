@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from app.models import HouseholdStatus, Visit
-from app.sync import service
+from app.sync import outbox
 from app.sync.schemas import OutboxExport
 from app.sync.service import MAX_MUTATIONS
 from tests.factories import login, make_campaign, make_tree, make_user
@@ -111,7 +111,7 @@ def test_a_refused_visit_in_an_outbox_file_keeps_the_chunks_before_it(client: Te
     export = OutboxExport(
         client_id=client_id, user_phone=user.phone, schema_version=1, mutations=numbered(visits, start=3)
     )
-    last_seq, results = service.import_outbox(session, export=export)
+    last_seq, results = outbox.import_outbox(session, export=export)
     assert last_seq == 2 + len(visits)
     assert [r.status for r in results] == ["applied"] * MAX_MUTATIONS + ["rejected"]
     assert results[-1].code == "refused_by_database"
