@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import col, select
 
 from app.deps import CurrentUser, PageDep, ScopeDep, SessionDep
-from app.households import service
+from app.households import listing, service
 from app.households.schemas import (
     HouseholdDetailOut,
     HouseholdIn,
@@ -64,7 +64,7 @@ def list_households(
     ] = None,
 ) -> dict[str, Any]:
     """Officials above the commune and admins search (no paging); the commune and its teams page."""
-    listing = service.list_households(
+    found = listing.list_households(
         session,
         scope=scope,
         unit_id=unit_id,
@@ -75,14 +75,14 @@ def list_households(
         offset=page.offset,
     )
     # Above the commune every lookup is logged as one (who, when, which unit, how many rows).
-    kind = "household_search" if listing.search_only else "households"
-    audit.log_named_read(session, scope=scope, kind=kind, unit_id=unit_id, rows=len(listing.rows))
+    kind = "household_search" if found.search_only else "households"
+    audit.log_named_read(session, scope=scope, kind=kind, unit_id=unit_id, rows=len(found.rows))
     return {
-        "items": [household_out(h, s) for h, s in listing.rows],
-        "total": listing.total,
-        "limit": listing.limit,
+        "items": [household_out(h, s) for h, s in found.rows],
+        "total": found.total,
+        "limit": found.limit,
         "offset": page.offset,
-        "search_only": listing.search_only,
+        "search_only": found.search_only,
     }
 
 
@@ -93,7 +93,7 @@ def get_household(household_id: uuid.UUID, session: SessionDep, scope: ScopeDep)
     visits = session.exec(
         select(Visit).where(Visit.household_id == household.id).order_by(col(Visit.received_at).desc()).limit(100)
     ).all()
-    people = service.people_of(session, household.id)
+    people = listing.people_of(session, household.id)
     if privacy.hidden(household) is not None:
         people = [{**p, "full_name": None} for p in people]
     audit.log_named_read(session, scope=scope, kind="household", unit_id=household.hamlet_id, rows=1 + len(people))
@@ -132,5 +132,5 @@ def upsert_person(
     person, created = service.upsert_person(session, actor=user, scope=scope, data=body)
     if not created:
         response.status_code = 200
-    people = {p["id"]: p for p in service.people_of(session, person.household_id)}
+    people = {p["id"]: p for p in listing.people_of(session, person.household_id)}
     return people.get(person.id) or {**person.model_dump(), "skills": {}, "milestones": []}
