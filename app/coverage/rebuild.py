@@ -1,6 +1,6 @@
 """The slow exact path, from raw rows, for the rare events: a visit flagged or confirmed, a person or
-household deleted or restored, a household moved to another hamlet. Also the repair and the check
-run by `tungnha coverage rebuild` and `tungnha coverage verify`.
+household deleted or restored, a household moved to another hamlet. The repair and the check
+run by `tungnha coverage rebuild` and `tungnha coverage verify` are `repair.py`.
 
 `rebuild(session, households)` reads each household's exact contribution before the change; the
 caller changes the raw rows; `finish()` recomputes, writes the derived rows and adds the difference
@@ -9,22 +9,17 @@ to the hamlets' aggregate rows (the old hamlet loses what the new one gains when
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from app.coverage import sql, store
 from app.coverage.rules import HouseholdState, Key, RawRows, contribution, exact_state, status_values
 from app.models import (
     ALL_TIME,
-    AdminUnit,
     Household,
-    HouseholdStatus,
     Person,
-    PersonMilestone,
-    PersonSkill,
     Visit,
     VisitMilestone,
     VisitSkill,
@@ -102,7 +97,7 @@ class Rebuild:
             deltas.setdefault(self.before_hamlet[h.id], Counter()).subtract(self.before[h.id])
             deltas.setdefault(h.hamlet_id, Counter()).update(after)
         changed = write_exact(session, [(h, states[h.id], versions[h.hamlet_id]) for h in self.households], self.skills)
-        _apply_deltas(session, deltas)
+        apply_deltas(session, deltas)
         for h in self.households:
             if h.hamlet_id != self.before_hamlet[h.id] or (h.deleted_at is None) != self.before_live[h.id]:
                 # Moved, deleted or restored: every status row is pulled again, changed figures or not.
@@ -196,7 +191,7 @@ def write_exact(
         for s, st in state.scopes.items():
             values = {"hamlet_id": household.hamlet_id, **status_values(st, skill_ids)}
             old = old_status.pop((household.id, s), None)
-            if old is None or any(_differs(getattr(old, k), v) for k, v in values.items()):
+            if old is None or any(differs(getattr(old, k), v) for k, v in values.items()):
                 status_upserts.append({"household_id": household.id, "campaign_id": s, "version": version, **values})
     out = sql.Writes()
     store.write_person_rows(out, skill_upserts, ms_upserts)
@@ -208,13 +203,13 @@ def write_exact(
     return {p for ids_ in changed.values() for p in ids_}
 
 
-def _apply_deltas(session: Session, deltas: dict[int, Counter[Key]]) -> None:
+def apply_deltas(session: Session, deltas: dict[int, Counter[Key]]) -> None:
     out = sql.Writes()
     store.apply_deltas(out, deltas)
     out.run(session)
 
 
-def _differs(old: Any, new: Any) -> bool:
+def differs(old: Any, new: Any) -> bool:
     from app.coverage.rules import aware
 
     if hasattr(old, "tzinfo") and hasattr(new, "tzinfo"):
@@ -238,16 +233,13 @@ def households_added(session: Session, hamlet_id: int, household_ids: list[uuid.
             for h in household_ids
         ],
     )
-    _apply_deltas(session, {hamlet_id: Counter({("cov", ALL_TIME, "households"): len(household_ids)})})
+    apply_deltas(session, {hamlet_id: Counter({("cov", ALL_TIME, "households"): len(household_ids)})})
 
 
 def people_added(session: Session, hamlet_id: int, n: int) -> None:
     """New live people of live households (no visit names them yet)."""
     if n:
-        _apply_deltas(session, {hamlet_id: Counter({("cov", ALL_TIME, "people"): n})})
-
-
-# --- repair and check -----------------------------------------------------------------------------
+        apply_deltas(session, {hamlet_id: Counter({("cov", ALL_TIME, "people"): n})})
 
 
 def resend_status(session: Session, household_ids: list[uuid.UUID], version: int) -> None:
@@ -255,192 +247,3 @@ def resend_status(session: Session, household_ids: list[uuid.UUID], version: int
     a phone drops them with the household)."""
     if household_ids:
         session.execute(update(store.HS).where(store.HS.c.household_id.in_(household_ids)).values(version=version))
-
-
-def hamlets_under(session: Session, unit_id: int | None) -> list[int]:
-    stmt = select(col(AdminUnit.id)).where(col(AdminUnit.level) == "hamlet")
-    if unit_id is not None:
-        unit = session.get(AdminUnit, unit_id)
-        if unit is None:
-            return []
-        stmt = stmt.where(col(AdminUnit.path).startswith(unit.path))
-    return sorted(i for i in session.execute(stmt).scalars() if i is not None)
-
-
-def _expected(
-    session: Session, hamlet_id: int, skills: list[str]
-) -> tuple[list[Household], dict[uuid.UUID, HouseholdState], Counter[Key]]:
-    households = list(
-        session.execute(
-            select(Household).where(col(Household.hamlet_id) == hamlet_id).order_by(col(Household.id))
-        ).scalars()
-    )
-    states = exact_states(session, households)
-    total: Counter[Key] = Counter()
-    for h in households:
-        total.update(contribution(states[h.id], skills))
-    return households, states, +total
-
-
-def _stored(session: Session, hamlet_id: int) -> Counter[Key]:
-    out: Counter[Key] = Counter()
-    for kind, (table, key_columns) in store.AGGREGATES.items():
-        counters = [c.name for c in table.columns if c.name not in key_columns]
-        for row in session.execute(select(table).where(table.c.unit_id == hamlet_id)).mappings():
-            for c in counters:
-                if kind == "cov":
-                    key: Key = ("cov", row["campaign_id"], c)
-                elif kind == "ms":
-                    key = ("ms", row["campaign_id"], row["milestone_id"])
-                else:
-                    key = (kind, row["campaign_id"], row[key_columns[2]], c)
-                out[key] += row[c]
-    return Counter({k: n for k, n in out.items() if n != 0})
-
-
-def rebuild_hamlets(session: Session, hamlet_ids: Iterable[int]) -> int:
-    """Recompute every derived row of these hamlets from the raw rows; returns the hamlets whose
-    aggregate rows were wrong."""
-    skills = store.skill_ids(session)
-    wrong = 0
-    for hamlet_id in sorted(hamlet_ids):
-        version = sql.bump_area_version(session, hamlet_id)
-        households, states, expected = _expected(session, hamlet_id, skills)
-        write_exact(session, [(h, states[h.id], version) for h in households], skills)
-        stored = _stored(session, hamlet_id)
-        if stored != expected:
-            wrong += 1
-            for table, _ in store.AGGREGATES.values():
-                session.execute(delete(table).where(table.c.unit_id == hamlet_id))
-            _apply_deltas(session, {hamlet_id: expected})
-    return wrong
-
-
-def verify(session: Session, hamlet_ids: Iterable[int]) -> list[str]:
-    """Every difference between the stored derived rows and a recomputation from raw rows."""
-    skills = store.skill_ids(session)
-    out: list[str] = []
-    for hamlet_id in sorted(hamlet_ids):
-        households, states, expected = _expected(session, hamlet_id, skills)
-        stored = _stored(session, hamlet_id)
-        for key in sorted(set(expected) | set(stored), key=str):
-            if expected.get(key, 0) != stored.get(key, 0):
-                out.append(f"hamlet {hamlet_id} {key}: stored {stored.get(key, 0)}, expected {expected.get(key, 0)}")
-        out.extend(_verify_rows(session, hamlet_id, households, states, skills))
-    return out
-
-
-def _verify_rows(
-    session: Session,
-    hamlet_id: int,
-    households: list[Household],
-    states: dict[uuid.UUID, HouseholdState],
-    skills: list[str],
-) -> list[str]:
-    ids = [h.id for h in households]
-    if not ids:
-        return []
-    out: list[str] = []
-    want_status = {
-        (h.id, s): status_values(st, skills) for h in households for s, st in states[h.id].scopes.items() if st.visits
-    }
-    for r in session.execute(select(HouseholdStatus).where(col(HouseholdStatus.household_id).in_(ids))).scalars():
-        want = want_status.pop((r.household_id, r.campaign_id), None)
-        if want is None:
-            if r.visits:
-                out.append(
-                    f"hamlet {hamlet_id} household {r.household_id} campaign {r.campaign_id}: status without visits"
-                )
-            continue
-        for k, v in want.items():
-            if _differs(getattr(r, k), v):
-                where = f"hamlet {hamlet_id} household {r.household_id} campaign {r.campaign_id} {k}"
-                out.append(f"{where}: stored {getattr(r, k)}, expected {v}")
-    for (h, s), _ in want_status.items():
-        out.append(f"hamlet {hamlet_id} household {h} campaign {s}: status missing")
-    want_skills = {
-        (pid, s, skill): (level, p.proficient_on.get(skill))
-        for h in households
-        for s, st in states[h.id].scopes.items()
-        for pid, p in st.people.items()
-        for skill, level in p.levels.items()
-    }
-    have_skills = {
-        (r.person_id, r.campaign_id, r.skill_id): (r.level, r.proficient_on)
-        for r in session.execute(
-            select(PersonSkill)
-            .join(Person, col(Person.id) == PersonSkill.person_id)
-            .where(col(Person.household_id).in_(ids))
-        ).scalars()
-    }
-    for key in sorted(set(want_skills) | set(have_skills), key=str):
-        if want_skills.get(key) != have_skills.get(key):
-            out.append(
-                f"hamlet {hamlet_id} person skill {key}: stored {have_skills.get(key)}, expected {want_skills.get(key)}"
-            )
-    want_ms = {
-        (pid, s, m): day
-        for h in households
-        for s, st in states[h.id].scopes.items()
-        for pid, p in st.people.items()
-        for m, day in p.milestones.items()
-    }
-    have_ms = {
-        (r.person_id, r.campaign_id, r.milestone_id): r.reached_on
-        for r in session.execute(
-            select(PersonMilestone)
-            .join(Person, col(Person.id) == PersonMilestone.person_id)
-            .where(col(Person.household_id).in_(ids))
-        ).scalars()
-    }
-    for key in sorted(set(want_ms) | set(have_ms), key=str):
-        if want_ms.get(key) != have_ms.get(key):
-            out.append(
-                f"hamlet {hamlet_id} person milestone {key}: stored {have_ms.get(key)}, expected {want_ms.get(key)}"
-            )
-    return out
-
-
-def live_counts(session: Session, hamlet_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(live households, their live people) per hamlet, from the raw rows."""
-    live = col(Household.deleted_at).is_(None)
-    homes: dict[int, int] = dict(
-        session.execute(
-            select(col(Household.hamlet_id), func.count())
-            .where(col(Household.hamlet_id).in_(hamlet_ids), live)
-            .group_by(col(Household.hamlet_id))
-        ).all()
-    )
-    people: dict[int, int] = dict(
-        session.execute(
-            select(col(Household.hamlet_id), func.count())
-            .select_from(Person)
-            .join(Household, col(Household.id) == Person.household_id)
-            .where(col(Household.hamlet_id).in_(hamlet_ids), live, col(Person.deleted_at).is_(None))
-            .group_by(col(Household.hamlet_id))
-        ).all()
-    )
-    return {h: (homes.get(h, 0), people.get(h, 0)) for h in hamlet_ids}
-
-
-def set_population(session: Session, hamlet_ids: list[int]) -> None:
-    """Set the hamlets' household and people counts from the raw rows (after a bulk load that
-    inserted households and people without visits)."""
-    table = store.AGGREGATES["cov"][0]
-    counters = [c.name for c in table.columns if c.name not in ("unit_id", "campaign_id")]
-    # Only the two population columns are overwritten; the visit counters already there stay.
-    sql.insert_missing(
-        session,
-        table,
-        ["unit_id", "campaign_id"],
-        [{**dict.fromkeys(counters, 0), "unit_id": h, "campaign_id": ALL_TIME} for h in sorted(hamlet_ids)],
-    )
-    sql.upsert(
-        session,
-        table,
-        ["unit_id", "campaign_id"],
-        [
-            {"unit_id": h, "campaign_id": ALL_TIME, "households": n, "people": p}
-            for h, (n, p) in sorted(live_counts(session, hamlet_ids).items())
-        ],
-    )
