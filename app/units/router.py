@@ -45,7 +45,7 @@ def search_units(
     level: Annotated[str | None, Query(pattern=LEVEL_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[dict[str, object]]:
-    """Diacritic- and form-insensitive: `dang` finds Đặng, `hoa` finds Hoà and Hòa."""
+    """Diacritic- and form-insensitive: `dang` finds Đặng, `hoa` finds Hòa wherever its accent mark is placed."""
     return service.search_with_ancestors(session, query=q, scheme=scheme, level=level, limit=limit)
 
 

@@ -882,7 +882,7 @@ export interface paths {
         };
         /**
          * Search Units
-         * @description Diacritic- and form-insensitive: `dang` finds Đặng, `hoa` finds Hoà and Hòa.
+         * @description Diacritic- and form-insensitive: `dang` finds Đặng, `hoa` finds Hòa wherever its accent mark is placed.
          */
         get: operations["search_units_api_v1_units_search_get"];
         put?: never;
